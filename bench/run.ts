@@ -1,0 +1,18 @@
+// `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
+import { benchStartup, benchTestSuite } from './startup.js';
+
+const benches: Record<string, () => Promise<void>> = {
+  startup: benchStartup,
+  tests: benchTestSuite,
+};
+
+const chosen = process.argv.slice(2);
+for (const name of chosen.length ? chosen : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`No benchmark "${name}"; choose from ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`# ${name}`);
+  await bench();
+}

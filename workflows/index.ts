@@ -1,0 +1,2 @@
+// Every workflow the engine's worker runs. Only deterministic workflow code may be imported here.
+export { tenantDiagnostics } from './diagnostics.js';
