@@ -74,9 +74,13 @@ export async function launchStack(baseConfig: Config, logger: Logger): Promise<S
     })();
     const sftp = (async (): Promise<SftpEndpoint | string> => {
       if (!(await findSshd())) return 'OpenSSH sshd is not installed; install it (apt-get install openssh-server) and start again for a local SFTP inbox';
-      const endpoint = await startSftpEndpoint({ dir: path.join(dataDir, 'sftp'), port: config.SFTP_PORT });
-      stops.push({ name: 'sshd', stop: endpoint.stop });
-      return endpoint;
+      try {
+        const endpoint = await startSftpEndpoint({ dir: path.join(dataDir, 'sftp'), port: config.SFTP_PORT });
+        stops.push({ name: 'sshd', stop: endpoint.stop });
+        return endpoint;
+      } catch (error) {
+        return (error as Error).message;
+      }
     })();
     const bundle = workflowBundlePath(path.join(dataDir, 'cache'));
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,17 @@ export interface SftpEndpoint {
   rootDir: string;
   process: ManagedProcess;
   stop(): Promise<void>;
+}
+
+/** sshd chroots only below directories that are root-owned and writable by no one else, all the way up. */
+async function chrootProblem(dir: string): Promise<string | undefined> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const info = await stat(current);
+    if (info.uid !== 0 || (info.mode & 0o022) !== 0) {
+      return `sshd cannot confine SFTP sessions to ${dir}: ${current} must be owned by root and writable by no one else (put DATA_DIR elsewhere, e.g. not under /tmp)`;
+    }
+    if (current === path.dirname(current)) return undefined;
+  }
 }
 
 export async function findSshd(): Promise<string | undefined> {
@@ -63,8 +74,12 @@ export async function startSftpEndpoint(options: { dir: string; port: number; on
 
   const username = os.userInfo().username;
   const asRoot = os.userInfo().uid === 0;
-  // sshd wants its privilege-separation directory even when it never forks a shell.
-  if (asRoot) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  if (asRoot) {
+    const problem = await chrootProblem(rootDir);
+    if (problem) throw new Error(problem);
+    // sshd wants its privilege-separation directory even when it never forks a shell.
+    await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  }
   const config = [
     `Port ${options.port}`,
     'ListenAddress 127.0.0.1',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,10 +11,14 @@ import { harnessEnv } from './support/harness.js';
 /** `npm start` as a user runs it: its own Postgres, Temporal dev server, sshd, worker and API. */
 describe('npm start', () => {
   const env = harnessEnv();
-  const dataDir = path.join(env.TEST_RUN_DIR, 'stack-data');
+  // As root the SFTP endpoint chroots, which needs root-owned parents: /run has them wherever the checkout is.
+  const dataDir = os.userInfo().uid === 0 ? `/run/mailflow-test-stack-${process.pid}` : path.join(env.TEST_RUN_DIR, 'stack-data');
   let ports: Record<string, string>;
   const children: ChildProcess[] = [];
-  after(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+  after(async () => {
+    children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   async function start(): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], {

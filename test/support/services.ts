@@ -1,6 +1,7 @@
 // Boots the real services the tests talk to, once per `npm test` run: embedded Postgres, the
 // Temporal dev server from the resolved CLI, and OpenSSH's sshd, each on a free loopback port.
 import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createPool } from '../../core/db.js';
@@ -38,7 +39,7 @@ async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
 }
 
 export async function startServices(): Promise<{ env: HarnessEnv; stop: () => Promise<void> }> {
-  // Under the project, not /tmp: sshd refuses to chroot below a world-writable directory.
+  // Under the project: Postgres (run as the postgres user) must be able to reach its data directory.
   const runDir = path.join(PROJECT_ROOT, '.cache', `test-run-${process.pid}`);
   await mkdir(runDir, { recursive: true, mode: 0o755 });
   const stops: Array<() => Promise<unknown>> = [];
@@ -65,8 +66,13 @@ export async function startServices(): Promise<{ env: HarnessEnv; stop: () => Pr
         return server;
       }),
       step('sshd', async () => {
-        const endpoint = await startSftpEndpoint({ dir: path.join(runDir, 'sftp'), port: await freePort() });
-        stops.push(endpoint.stop);
+        // As root sshd chroots, which needs root-owned parents all the way up: /run has them wherever the checkout is.
+        const dir = os.userInfo().uid === 0 ? `/run/mailflow-test-sftp-${process.pid}` : path.join(runDir, 'sftp');
+        const endpoint = await startSftpEndpoint({ dir, port: await freePort() });
+        stops.push(async () => {
+          await endpoint.stop();
+          await rm(dir, { recursive: true, force: true });
+        });
         return endpoint;
       }),
       step('the workflow bundle', () => workflowBundlePath(path.join(PROJECT_ROOT, '.cache', 'workflow-bundles'))),
