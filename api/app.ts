@@ -24,7 +24,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
     bodyLimit: deps.config.MAX_BODY_BYTES,
     requestIdHeader: 'x-request-id',
     // Long path parameters reach the route's schema, which names them, instead of a router 414.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     // Errors raised before routing (a malformed URL) still leave in the API's error format.
     frameworkErrors: (error, _request, reply) => {
       void (reply as unknown as FastifyReply).status(error.statusCode ?? 400).send({ error: { code: 'bad_request', message: error.message } });

@@ -1,0 +1,45 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+const claimsSchema = z.object({
+  t: z.string(), // tenant
+  c: z.enum(['email', 'mail']),
+  r: z.string(), // recipient
+  k: z.string().optional(), // campaign
+});
+export interface UnsubscribeClaims {
+  tenantId: string;
+  channel: 'email' | 'mail';
+  recipient: string;
+  campaignId?: string;
+}
+
+const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest().subarray(0, 16);
+
+/** `<payload>.<mac>`: the claims in base64url JSON and a truncated HMAC-SHA256 under the tenant's secret. */
+export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: string): string {
+  const body = { t: claims.tenantId, c: claims.channel, r: claims.recipient, ...(claims.campaignId ? { k: claims.campaignId } : {}) };
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
+  return `${payload}.${mac(payload, secret).toString('base64url')}`;
+}
+
+/** The claims of a token, unverified: which tenant's secret to check it with. */
+export function readUnsubscribeToken(token: string): UnsubscribeClaims | undefined {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return undefined;
+  try {
+    const parsed = claimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    if (!parsed.success) return undefined;
+    return { tenantId: parsed.data.t, channel: parsed.data.c, recipient: parsed.data.r, campaignId: parsed.data.k };
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyUnsubscribeToken(token: string, secret: string): boolean {
+  const [payload, signature] = token.split('.');
+  if (!payload || !signature) return false;
+  const expected = mac(payload, secret);
+  const given = Buffer.from(signature, 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
