@@ -1,16 +1,21 @@
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
 import { diagnosticsActivities } from './diagnostics.js';
+import { sendActivities } from './send.js';
+import type { ProviderRegistry } from '../providers/registry.js';
 
 export interface ActivityDeps {
   config: Config;
   db: Db;
+  /** The platform's own provider registry; the built-in one otherwise. */
+  providers?: ProviderRegistry;
 }
 
 /** Every activity the worker registers, bound to the process's shared resources. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticsActivities(deps.db),
+    ...sendActivities(deps),
   };
 }
 export type EngineActivities = ReturnType<typeof createActivities>;

@@ -7,7 +7,14 @@ import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { messageRoutes } from './routes/messages.js';
+import { sendRoutes } from './routes/send.js';
+import { settingsRoutes } from './routes/settings.js';
+import { suppressionRoutes } from './routes/suppressions.js';
+import { templateRoutes } from './routes/templates.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { unsubscribeRoutes } from './routes/unsubscribe.js';
 
 export interface BuildApiOptions extends ApiDeps {
   logger?: Logger | false;
@@ -39,10 +46,17 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   await app.register(docsPlugin);
   await app.register(authPlugin, { db: deps.db, adminKey: deps.config.ADMIN_API_KEY });
   await app.register(healthRoutes, deps);
+  await app.register(unsubscribeRoutes, deps);
   await app.register(
     async (v1) => {
       await v1.register(tenantRoutes, deps);
       await v1.register(keyRoutes, deps);
+      await v1.register(settingsRoutes, deps);
+      await v1.register(templateRoutes, deps);
+      await v1.register(campaignRoutes, deps);
+      await v1.register(suppressionRoutes, deps);
+      await v1.register(sendRoutes, deps);
+      await v1.register(messageRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

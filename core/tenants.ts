@@ -41,9 +41,9 @@ const fromRow = (row: TenantRow): Tenant => ({
 export async function createTenant(db: Db, input: NewTenant): Promise<{ tenant: Tenant; apiKey: IssuedApiKey }> {
   return withTransaction(db, async (client) => {
     const { rows } = await client.query<TenantRow>(
-      `INSERT INTO tenants (id, name, company_name, provider_events_secret)
-       VALUES ($1, $2, $3, $4) RETURNING *`,
-      [newId('ten'), input.name, input.companyName ?? null, randomBytes(18).toString('base64url')],
+      `INSERT INTO tenants (id, name, company_name, provider_events_secret, unsubscribe_secret)
+       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [newId('ten'), input.name, input.companyName ?? null, randomBytes(18).toString('base64url'), randomBytes(32).toString('base64url')],
     );
     const tenant = fromRow(rows[0]!);
     const apiKey = await issueApiKey(client, tenant.id, { name: 'default', scopes: [...SCOPES] });

@@ -92,7 +92,7 @@ export async function launchStack(baseConfig: Config, logger: Logger): Promise<S
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
 
-    const stackConfig: Config = { ...config, TEMPORAL_ADDRESS: temporalServer.address };
+    const stackConfig: Config = { ...config, TEMPORAL_ADDRESS: temporalServer.address, DATABASE_URL: databaseUrl };
     const connectionOptions = temporalConnectionOptions(stackConfig);
     const connection = await Connection.connect(connectionOptions);
     stops.push({ name: 'temporal client', stop: () => connection.close() });

@@ -1,8 +1,12 @@
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { temporalConnectionOptions, type Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { startSendRelay } from './send-relay.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 export interface CreateWorkerOptions {
@@ -13,6 +17,9 @@ export interface CreateWorkerOptions {
   /** A prebuilt bundle file; otherwise built, or taken from the cache under DATA_DIR. */
   workflowBundlePath?: string;
   taskQueue?: string;
+  /** The platform's own provider registry (its adapters beside the built-in ones). */
+  providers?: ProviderRegistry;
+  logger?: Logger;
 }
 
 export interface EngineWorker {
@@ -26,19 +33,33 @@ export interface EngineWorker {
 /** A worker that runs the engine's workflows and activities on its task queue. */
 export async function createWorker(options: CreateWorkerOptions): Promise<EngineWorker> {
   const { config } = options;
+  if (!config.DATABASE_URL) throw new Error('createWorker needs config.DATABASE_URL (the send relay listens on it)');
   const ownConnection = !options.connection;
   const { address, apiKey, tls } = temporalConnectionOptions(config);
   const connection = options.connection ?? (await NativeConnection.connect({ address, apiKey, tls }));
   const bundle = options.workflowBundlePath ?? (await workflowBundlePath(path.join(config.dataDir, 'cache')));
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, 'mailflow-worker');
+  const taskQueue = options.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    taskQueue,
     workflowBundle: { codePath: bundle },
-    activities: createActivities({ config, db: options.db }),
+    activities: createActivities({ config, db: options.db, providers: options.providers }),
     shutdownGraceTime: '10s',
   });
+  // The relay that turns accepted ledger rows into sendMessage workflows runs beside every worker.
+  const clientConnection = await Connection.connect({ address, apiKey, tls });
+  const relay = startSendRelay({
+    db: options.db,
+    databaseUrl: config.DATABASE_URL!,
+    client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue,
+    logger,
+  });
   const running = worker.run().finally(async () => {
+    await relay.stop();
+    await clientConnection.close().catch(() => {});
     if (ownConnection) await connection.close().catch(() => {});
   });
   return {

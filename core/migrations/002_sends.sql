@@ -81,11 +81,14 @@ CREATE TABLE messages (
   provider_message_id text,
   rendered            jsonb,
   attempts            int NOT NULL DEFAULT 0,
+  dispatched_at       timestamptz,
   created_at          timestamptz NOT NULL DEFAULT now(),
   updated_at          timestamptz NOT NULL DEFAULT now(),
   UNIQUE (tenant_id, idempotency_key)
 );
 CREATE INDEX messages_tenant_idx ON messages (tenant_id, id DESC);
+-- Accepted messages whose workflow has not been started yet: the send relay's queue.
+CREATE INDEX messages_undispatched_idx ON messages (created_at) WHERE dispatched_at IS NULL;
 CREATE INDEX messages_provider_id_idx ON messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
 
 -- Append-only, tenant-tagged event log; seq orders one tenant's events for streams and cursors.

@@ -1,0 +1,153 @@
+import { ApplicationFailure, Context, heartbeat, sleep } from '@temporalio/activity';
+import { getCampaign } from '../core/campaigns.js';
+import { composeMessage } from '../core/compose.js';
+import type { EmailRequest } from '../core/compose.js';
+import type { Config } from '../core/config.js';
+import type { Db } from '../core/db.js';
+import { getMessage, isFinal, transitionMessage, type Message, type MessageStatus } from '../core/messages.js';
+import { reserveSlot } from '../core/rate-limit.js';
+import { TemplateRenderer } from '../core/render.js';
+import { storeSandboxMessage } from '../core/sandbox.js';
+import { checkSuppressed } from '../core/suppressions.js';
+import { DEFAULT_RATE, type TenantSettings } from '../core/tenant-settings.js';
+import { getTemplate } from '../core/templates.js';
+import { ProviderRegistry } from '../providers/registry.js';
+import { ProviderError, type ProviderReceipt } from '../providers/types.js';
+
+export interface SendOutcome {
+  status: MessageStatus;
+  reason?: string;
+}
+
+const PROVIDER_CALL_TIMEOUT_MS = 30_000;
+
+async function tenantContext(db: Db, tenantId: string): Promise<{ settings: TenantSettings; unsubscribeSecret: string }> {
+  const { rows } = await db.query<{ settings: TenantSettings; unsubscribe_secret: string }>('SELECT settings, unsubscribe_secret FROM tenants WHERE id = $1', [tenantId]);
+  if (!rows[0]) throw ApplicationFailure.nonRetryable(`tenant ${tenantId} no longer exists`, 'NotFound');
+  return { settings: rows[0].settings, unsubscribeSecret: rows[0].unsubscribe_secret };
+}
+
+async function loadMessage(db: Db, tenantId: string, messageId: string): Promise<Message> {
+  // The API commits the row before the relay starts the workflow, so a missing row is a real error.
+  return getMessage(db, tenantId, messageId).catch(() => {
+    throw ApplicationFailure.nonRetryable(`message ${messageId} is not in the ledger`, 'NotFound');
+  });
+}
+
+/** Heartbeats while a provider call is in flight, so a worker that died is noticed and the call retried. */
+async function withHeartbeats<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), 2_000);
+  try {
+    return await work(AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(PROVIDER_CALL_TIMEOUT_MS)]));
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function sendActivities(deps: { db: Db; config: Config; providers?: ProviderRegistry }) {
+  const { db, config } = deps;
+  const renderer = new TemplateRenderer();
+  const providers =
+    deps.providers ??
+    new ProviderRegistry({
+      storeEmail: (m) => storeSandboxMessage(db, { messageId: m.messageId, channel: 'email', recipient: m.to.email, subject: m.subject, html: m.html, text: m.text, headers: m.headers, payload: { from: m.from, to: m.to, ippool: m.ippool, groups: m.groups, trackOpens: m.trackOpens, trackClicks: m.trackClicks } }),
+      storeMail: (p) => storeSandboxMessage(db, { messageId: p.messageId, channel: 'mail', recipient: Object.values(p.contact).join(' '), html: p.html, headers: {}, payload: { contact: p.contact, endPoint: p.endPoint } }),
+    });
+
+  return {
+    /** Suppression check, then rendering into the ledger. Done once: a retry finds the result. */
+    async prepareMessage(tenantId: string, messageId: string): Promise<SendOutcome> {
+      const message = await loadMessage(db, tenantId, messageId);
+      if (message.status !== 'accepted') return { status: message.status, reason: message.statusReason ?? undefined };
+      const hits = await checkSuppressed(db, tenantId, message.channel, [message.recipientKey], message.campaignId);
+      const hit = hits.get(message.recipientKey);
+      if (hit) {
+        const reason = `suppressed at ${hit.scope} level: ${hit.reason}`;
+        await transitionMessage(db, message, { status: 'dropped', reason, event: { type: 'message.dropped', data: { scope: hit.scope } } });
+        return { status: 'dropped', reason };
+      }
+      const tenant = await tenantContext(db, tenantId);
+      const template = message.templateId ? await getTemplate(db, tenantId, message.templateId, message.templateVersion ?? undefined) : undefined;
+      let rendered;
+      try {
+        rendered = composeMessage({ renderer, publicUrl: config.publicUrl, unsubscribeSecret: tenant.unsubscribeSecret, postalAddress: tenant.settings.postalAddress, template }, message);
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(`rendering failed: ${(error as Error).message}`, 'RenderFailed');
+      }
+      await transitionMessage(db, message, { status: 'rendered', rendered, templateVersion: template?.version });
+      return { status: 'rendered' };
+    },
+
+    /**
+     * The provider call, with the message id as idempotency key, inside the tenant's provider rate
+     * limit. Transient failures are thrown for Temporal to retry (after Retry-After where given);
+     * a refusal ends the message as failed with the provider's reason.
+     */
+    async deliverMessage(tenantId: string, messageId: string): Promise<SendOutcome> {
+      const message = await loadMessage(db, tenantId, messageId);
+      if (isFinal(message.status)) return { status: message.status, reason: message.statusReason ?? undefined };
+      if (message.status !== 'rendered' || !message.rendered) throw ApplicationFailure.nonRetryable(`message ${messageId} was not rendered`, 'NotRendered');
+      const { settings } = await tenantContext(db, tenantId);
+      const providerName = (message.channel === 'email' ? settings.providers?.email : settings.providers?.mail) ?? 'sandbox';
+      const credentials = ((settings as Record<string, unknown>)[providerName] ?? {}) as Record<string, unknown>;
+      const perSecond = settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
+      const wait = await reserveSlot(db, `provider:${tenantId}:${providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) });
+      if (wait > 0) await sleep(wait);
+
+      let receipt: ProviderReceipt;
+      try {
+        receipt = await withHeartbeats(async (signal) => {
+          if (message.channel === 'email') {
+            const provider = providers.emailProvider(providerName);
+            if (!provider) throw new ProviderError(`no email provider named ${providerName} is registered`, false);
+            const request = message.request as unknown as EmailRequest;
+            return provider.sendEmail(
+              {
+                messageId,
+                from: request.from,
+                to: { email: request.to.email, name: request.to.name },
+                subject: message.rendered!.subject ?? '',
+                html: message.rendered!.html,
+                text: message.rendered!.text,
+                headers: message.rendered!.headers,
+                ippool: request.ippool ?? settings.ippool,
+                groups: request.groups,
+                trackOpens: request.trackOpens,
+                trackClicks: request.trackClicks,
+              },
+              credentials,
+              signal,
+            );
+          }
+          const provider = providers.mailProvider(providerName);
+          if (!provider) throw new ProviderError(`no mail provider named ${providerName} is registered`, false);
+          const contact = Object.fromEntries(Object.entries(message.request).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+          const campaign = message.campaignId ? await getCampaign(db, tenantId, message.campaignId, message.campaignVersion ?? undefined) : undefined;
+          const endPoint = campaign?.provider?.postalytics?.endPoint;
+          return provider.sendMail({ messageId, contact, html: message.rendered!.html, endPoint }, credentials, signal);
+        });
+      } catch (error) {
+        if (error instanceof ProviderError && !error.retryable) {
+          await transitionMessage(db, message, { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
+          return { status: 'failed', reason: error.reason };
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        throw ApplicationFailure.create({
+          message: reason,
+          type: 'ProviderUnavailable',
+          nextRetryDelay: error instanceof ProviderError && error.retryAfterMs !== undefined ? error.retryAfterMs : undefined,
+        });
+      }
+      await transitionMessage(db, message, { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } });
+      return { status: 'sent' };
+    },
+
+    /** Ends a message that could not be sent (retries exhausted, rendering impossible) as failed, with the reason. */
+    async failMessage(tenantId: string, messageId: string, reason: string): Promise<SendOutcome> {
+      const message = await loadMessage(db, tenantId, messageId);
+      await transitionMessage(db, message, { status: 'failed', reason, event: { type: 'message.failed' } });
+      return { status: 'failed', reason };
+    },
+  };
+}
+export type SendActivities = ReturnType<typeof sendActivities>;

@@ -1,0 +1,38 @@
+import { ProviderError } from './types.js';
+
+/** Seconds or an HTTP date, as Retry-After allows, in milliseconds. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * POSTs JSON and sorts the outcome the way every HTTP provider needs: 2xx is the parsed body;
+ * 429, 5xx, resets and timeouts are retryable (with Retry-After); any other status fails with the
+ * provider's own words.
+ */
+export async function postJson(provider: string, url: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new ProviderError(`${provider} could not be reached (${cause})`, true);
+  }
+  const text = await response.text().catch(() => '');
+  if (response.ok) {
+    try {
+      return text ? JSON.parse(text) : {};
+    } catch {
+      return { raw: text };
+    }
+  }
+  const reason = `${provider} answered ${response.status}: ${text.slice(0, 500) || response.statusText}`;
+  const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
+  throw new ProviderError(reason, retryable, response.status, parseRetryAfter(response.headers.get('retry-after')));
+}
+
+export const basicAuth = (user: string, password = '') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

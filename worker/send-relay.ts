@@ -1,0 +1,90 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import pg from 'pg';
+import type { Db } from '../core/db.js';
+import type { Logger } from '../core/logger.js';
+import { dispatchAccepted, type Undispatched } from '../core/messages.js';
+import { searchAttributesFor } from '../workflows/search-attributes.js';
+
+const BATCH = 200;
+const IN_FLIGHT = 32;
+const IDLE_POLL_MS = 1_000;
+
+/**
+ * Starts a `sendMessage` workflow for every message the API accepted into the ledger. The API
+ * answers once the message is durable in Postgres; this relay turns ledger rows into workflows as
+ * fast as Temporal takes them, woken at once by NOTIFY and polling every second as a safety net.
+ * Any number of workers can run it: rows are claimed with SKIP LOCKED and workflow ids are keys.
+ */
+export function startSendRelay(options: { db: Db; databaseUrl: string; client: Client; taskQueue: string; logger: Logger }): { stop(): Promise<void> } {
+  const { db, client, taskQueue, logger } = options;
+  let running = true;
+  let wake: (() => void) | undefined;
+  const listener = new pg.Client({ connectionString: options.databaseUrl });
+  listener.on('notification', () => wake?.());
+  listener.on('error', (error) => logger.warn({ err: error }, 'send relay lost its LISTEN connection; polling only'));
+  const listening = listener.connect().then(() => listener.query('LISTEN mailflow_accepted')).catch((error) => {
+    logger.warn({ err: error }, 'send relay could not LISTEN; polling only');
+  });
+
+  const startOne = async (m: Undispatched): Promise<boolean> => {
+    try {
+      await client.workflow.start('sendMessage', {
+        taskQueue,
+        workflowId: m.workflowId,
+        args: [{ tenantId: m.tenantId, messageId: m.id }],
+        typedSearchAttributes: searchAttributesFor({ tenantId: m.tenantId, campaignId: m.campaignId ?? undefined, channel: m.channel, contactKey: m.recipientKey }),
+        staticSummary: `${m.channel} ${m.id} to ${m.recipientKey}`,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return true;
+      logger.warn({ err: error, messageId: m.id, tenantId: m.tenantId }, 'could not start sendMessage; will retry');
+      return false;
+    }
+  };
+
+  const startBatch = async (batch: Undispatched[]): Promise<string[]> => {
+    const started: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(IN_FLIGHT, batch.length) }, async () => {
+        while (next < batch.length) {
+          const message = batch[next++]!;
+          if (await startOne(message)) started.push(message.id);
+        }
+      }),
+    );
+    return started;
+  };
+
+  const loop = (async () => {
+    await listening;
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await dispatchAccepted(db, BATCH, startBatch);
+      } catch (error) {
+        if (running) logger.warn({ err: error }, 'send relay pass failed; retrying');
+      }
+      if (claimed === BATCH || !running) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, IDLE_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+
+  return {
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await listener.end().catch(() => {});
+    },
+  };
+}
