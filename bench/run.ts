@@ -1,8 +1,14 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
+import { benchRender } from './render.js';
+import { benchSendLoad } from './send-load.js';
 import { benchStartup, benchTestSuite } from './startup.js';
+import { benchTemporalCeiling } from './temporal-ceiling.js';
 
 const benches: Record<string, () => Promise<void>> = {
   startup: benchStartup,
+  render: benchRender,
+  send: benchSendLoad,
+  'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,
 };
 

@@ -34,8 +34,17 @@ export function unsubscribeUrl(ctx: Pick<ComposeContext, 'publicUrl' | 'unsubscr
   return `${ctx.publicUrl}/u/${token}`;
 }
 
+const sources = new WeakMap<TemplateVersion, TemplateSource>();
+
 function sourceOf(message: Message, template: TemplateVersion | undefined): TemplateSource {
-  if (template) return { cacheKey: `${template.templateId}@${template.version}`, subject: template.subject, html: template.html, text: template.text };
+  if (template) {
+    let source = sources.get(template);
+    if (!source) {
+      source = { cacheKey: `${template.templateId}@${template.version}`, subject: template.subject, html: template.html, text: template.text };
+      sources.set(template, source);
+    }
+    return source;
+  }
   const email = message.request as unknown as EmailRequest;
   const digest = createHash('sha256').update(`${email.subject}\u0000${email.htmlBody}\u0000${email.textBody ?? ''}`).digest('base64url');
   return { cacheKey: `inline:${digest}`, subject: email.subject, html: email.htmlBody ?? '', text: email.textBody };

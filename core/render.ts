@@ -1,7 +1,8 @@
 import Handlebars from 'handlebars';
+import { compileSimple } from './simple-template.js';
 import { normaliseSource } from './template-syntax.js';
 
-type Delegate = Handlebars.TemplateDelegate;
+type Delegate = (vars: Record<string, unknown>) => string;
 
 export interface TemplateSource {
   /** Identifies the compiled form in the cache: template id and version, or a digest of inline content. */
@@ -26,7 +27,8 @@ const MAX_CACHED = 5_000;
  */
 export class TemplateRenderer {
   private readonly instances = new Map<string, typeof Handlebars>();
-  private readonly compiled = new Map<string, { subject?: Delegate; html: Delegate; text?: Delegate }>();
+  private readonly compiled = new Map<string, Map<string, { subject?: Delegate; html: Delegate; text?: Delegate }>>();
+  private compiledCount = 0;
 
   private instanceFor(tenantId: string): typeof Handlebars {
     let instance = this.instances.get(tenantId);
@@ -38,18 +40,32 @@ export class TemplateRenderer {
   }
 
   private compile(tenantId: string, source: TemplateSource) {
-    const key = `${tenantId}\u0000${source.cacheKey}`;
-    let entry = this.compiled.get(key);
+    let forTenant = this.compiled.get(tenantId);
+    if (!forTenant) {
+      forTenant = new Map();
+      this.compiled.set(tenantId, forTenant);
+    }
+    let entry = forTenant.get(source.cacheKey);
     if (!entry) {
       const hbs = this.instanceFor(tenantId);
       const plain = { noEscape: true, strict: false };
-      entry = {
-        subject: source.subject ? hbs.compile(normaliseSource(source.subject), plain) : undefined,
-        html: hbs.compile(normaliseSource(source.html)),
-        text: source.text ? hbs.compile(normaliseSource(source.text), plain) : undefined,
+      // Plain-mustache templates take the fast path; anything richer is Handlebars' own.
+      const compile = (text: string, escape: boolean) => {
+        const normalised = normaliseSource(text);
+        return compileSimple(normalised, escape) ?? hbs.compile(normalised, escape ? undefined : plain);
       };
-      if (this.compiled.size >= MAX_CACHED) this.compiled.delete(this.compiled.keys().next().value!);
-      this.compiled.set(key, entry);
+      entry = {
+        subject: source.subject ? compile(source.subject, false) : undefined,
+        html: compile(source.html, true),
+        text: source.text ? compile(source.text, false) : undefined,
+      };
+      // A crude bound: compiled templates are cheap to rebuild, unbounded growth is not.
+      if (++this.compiledCount > MAX_CACHED) {
+        this.compiled.clear();
+        this.compiledCount = 1;
+        this.compiled.set(tenantId, forTenant = new Map());
+      }
+      forTenant.set(source.cacheKey, entry);
     }
     return entry;
   }
@@ -66,12 +82,23 @@ export class TemplateRenderer {
 
 const escapeHtml = (value: string) => Handlebars.Utils.escapeExpression(value);
 
+const footers = new Map<string, string>();
+function footerHtml(postalAddress: string): string {
+  let html = footers.get(postalAddress);
+  if (html === undefined) {
+    html = `\n<p style="font-size:12px;color:#666">${escapeHtml(postalAddress)}</p>`;
+    if (footers.size >= MAX_CACHED) footers.clear();
+    footers.set(postalAddress, html);
+  }
+  return html;
+}
+
 /** The tenant's postal address under the message, as CAN-SPAM asks of commercial email. */
 export function withFooter(rendered: Rendered, postalAddress: string | undefined): Rendered {
   if (!postalAddress) return rendered;
   return {
-    ...rendered,
-    html: `${rendered.html}\n<p style="font-size:12px;color:#666">${escapeHtml(postalAddress)}</p>`,
+    subject: rendered.subject,
+    html: rendered.html + footerHtml(postalAddress),
     text: rendered.text === undefined ? undefined : `${rendered.text}\n\n${postalAddress}`,
   };
 }

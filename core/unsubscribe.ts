@@ -14,13 +14,15 @@ export interface UnsubscribeClaims {
   campaignId?: string;
 }
 
-const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest().subarray(0, 16);
+// 132 bits of HMAC-SHA256, as the first 22 base64url characters (digesting straight to text is the cheap path).
+const MAC_CHARS = 22;
+const mac = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest('base64url').slice(0, MAC_CHARS);
 
 /** `<payload>.<mac>`: the claims in base64url JSON and a truncated HMAC-SHA256 under the tenant's secret. */
 export function signUnsubscribeToken(claims: UnsubscribeClaims, secret: string): string {
   const body = { t: claims.tenantId, c: claims.channel, r: claims.recipient, ...(claims.campaignId ? { k: claims.campaignId } : {}) };
   const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-  return `${payload}.${mac(payload, secret).toString('base64url')}`;
+  return `${payload}.${mac(payload, secret)}`;
 }
 
 /** The claims of a token, unverified: which tenant's secret to check it with. */
@@ -39,7 +41,7 @@ export function readUnsubscribeToken(token: string): UnsubscribeClaims | undefin
 export function verifyUnsubscribeToken(token: string, secret: string): boolean {
   const [payload, signature] = token.split('.');
   if (!payload || !signature) return false;
-  const expected = mac(payload, secret);
-  const given = Buffer.from(signature, 'base64url');
+  const expected = Buffer.from(mac(payload, secret));
+  const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

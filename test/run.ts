@@ -23,7 +23,7 @@ try {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...files], {
   cwd: PROJECT_ROOT,
   stdio: 'inherit',
   env: { ...process.env, ...services.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },

@@ -1,7 +1,14 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { SendActivities, SendOutcome } from '../activities/send.js';
 
-const { prepareMessage, failMessage } = proxyActivities<SendActivities>({
+// Suppression check and rendering are short database work: as a local activity they cost the
+// history a marker instead of three events and a round trip through the task queue.
+const { prepareMessage } = proxyLocalActivities<SendActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+const { failMessage } = proxyActivities<SendActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
