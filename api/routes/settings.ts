@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../core/errors.js';
+import type { Principal } from '../../core/scopes.js';
 import { getTenantSettings, patchTenantSettings, redactSettings, tenantSettingsSchema } from '../../core/tenant-settings.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, idParamsSchema } from '../schemas/common.js';
@@ -12,9 +13,9 @@ const settingsPatchSchema = z.strictObject(
 
 export const settingsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const access = { scopes: ['settings' as const], admin: true };
-  const ownTenant = (principal: unknown, id: string) => {
-    const p = principal as { kind: string; tenantId?: string };
-    if (p.kind === 'tenant' && p.tenantId !== id) throw notFound('tenant', id);
+  // A tenant key reaches its own tenant only; another tenant's id is not found, as everywhere.
+  const ownTenant = (principal: Principal | null, id: string) => {
+    if (principal?.kind === 'tenant' && principal.tenantId !== id) throw notFound('tenant', id);
   };
 
   app.get('/tenants/:id/settings', {
