@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -15,6 +16,7 @@ import { suppressionRoutes } from './routes/suppressions.js';
 import { templateRoutes } from './routes/templates.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface BuildApiOptions extends ApiDeps {
   logger?: Logger | false;
@@ -57,6 +59,8 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
       await v1.register(suppressionRoutes, deps);
       await v1.register(sendRoutes, deps);
       await v1.register(messageRoutes, deps);
+      await v1.register(webhookRoutes, deps);
+      await v1.register(eventRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

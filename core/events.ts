@@ -21,18 +21,31 @@ export interface NewEvent {
 }
 
 /**
- * Appends an event inside the caller's transaction, with the tenant's next sequence number. The
- * tenant row lock taken for the number also orders commits, so a reader that resumes after seq N
- * never misses an event committed later with a smaller number.
+ * Appends an event inside the caller's transaction, with the tenant's next sequence number, and
+ * queues one webhook delivery per endpoint that wants it (the outbox), in that same transaction.
+ * The tenant row lock taken for the number also orders commits, so a reader that resumes after
+ * seq N never misses an event committed later with a smaller number.
  */
 export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id: string; seq: number }> {
   const id = newId('evt');
-  const { rows } = await tx.query<{ seq: number }>(
-    `WITH next AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq)
-     INSERT INTO events (id, tenant_id, seq, type, message_id, campaign_id, data, headers)
-     SELECT $1, $2, next.event_seq, $3, $4, $5, $6, $7 FROM next RETURNING seq`,
+  const { rows } = await tx.query<{ seq: number; fanned: number }>(
+    `WITH next AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq),
+     ev AS (
+       INSERT INTO events (id, tenant_id, seq, type, message_id, campaign_id, data, headers)
+       SELECT $1, $2, next.event_seq, $3, $4, $5, $6, $7 FROM next RETURNING *),
+     fan AS (
+       INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, payload)
+       SELECT 'dlv_' || substr(ev.id, 5) || '_' || substr(w.id, 5), ev.tenant_id, w.id, ev.id, ev.type,
+              json_build_object('id', ev.id, 'type', ev.type, 'tenant_id', ev.tenant_id, 'seq', ev.seq,
+                                'created_at', ev.created_at, 'message_id', ev.message_id, 'campaign_id', ev.campaign_id,
+                                'data', ev.data, 'headers', ev.headers)
+       FROM ev JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id
+       WHERE w.deleted_at IS NULL AND (w.events IS NULL OR ev.type = ANY(w.events))
+       RETURNING 1)
+     SELECT ev.seq, (SELECT count(*) FROM fan)::int AS fanned FROM ev`,
     [id, event.tenantId, event.type, event.messageId ?? null, event.campaignId ?? null, event.data ?? {}, event.headers ?? {}],
   );
+  if (rows[0]!.fanned > 0) await tx.query('NOTIFY mailflow_webhooks');
   return { id, seq: rows[0]!.seq };
 }
 
@@ -52,6 +65,25 @@ export async function eventsOfMessage(db: Queryable, tenantId: string, messageId
     `SELECT id, seq, type, message_id, campaign_id, data, headers, created_at FROM events
      WHERE tenant_id = $1 AND message_id = $2 ORDER BY seq`,
     [tenantId, messageId],
+  );
+  return rows.map((r) => ({
+    id: r.id, seq: r.seq, type: r.type, messageId: r.message_id, campaignId: r.campaign_id, data: r.data, headers: r.headers, createdAt: r.created_at,
+  }));
+}
+
+/** A tenant's events after a sequence number (oldest first: a cursor that never skips) or newest first. */
+export async function listEvents(
+  db: Queryable,
+  tenantId: string,
+  filter: { limit: number; afterSeq?: number; beforeSeq?: number; types?: string[]; campaignId?: string; messageId?: string },
+): Promise<StoredEvent[]> {
+  const ascending = filter.afterSeq !== undefined;
+  const { rows } = await db.query(
+    `SELECT id, seq, type, message_id, campaign_id, data, headers, created_at FROM events
+     WHERE tenant_id = $1 AND ($2::bigint IS NULL OR seq > $2) AND ($3::bigint IS NULL OR seq < $3)
+       AND ($4::text[] IS NULL OR type = ANY($4)) AND ($5::text IS NULL OR campaign_id = $5) AND ($6::text IS NULL OR message_id = $6)
+     ORDER BY seq ${ascending ? 'ASC' : 'DESC'} LIMIT $7`,
+    [tenantId, filter.afterSeq ?? null, filter.beforeSeq ?? null, filter.types?.length ? filter.types : null, filter.campaignId ?? null, filter.messageId ?? null, filter.limit],
   );
   return rows.map((r) => ({
     id: r.id, seq: r.seq, type: r.type, messageId: r.message_id, campaignId: r.campaign_id, data: r.data, headers: r.headers, createdAt: r.created_at,

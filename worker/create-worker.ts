@@ -7,6 +7,7 @@ import type { Db } from '../core/db.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { startSendRelay } from './send-relay.js';
+import { startWebhookDispatcher } from './webhook-dispatcher.js';
 import { workflowBundlePath } from './workflow-bundle.js';
 
 export interface CreateWorkerOptions {
@@ -48,7 +49,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Engine
     activities: createActivities({ config, db: options.db, providers: options.providers }),
     shutdownGraceTime: '10s',
   });
-  // The relay that turns accepted ledger rows into sendMessage workflows runs beside every worker.
+  // Beside every worker: the relay that turns accepted ledger rows into sendMessage workflows, and
+  // the webhook dispatcher that delivers the event outbox.
   const clientConnection = await Connection.connect({ address, apiKey, tls });
   const relay = startSendRelay({
     db: options.db,
@@ -57,8 +59,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Engine
     taskQueue,
     logger,
   });
+  const webhooks = startWebhookDispatcher({
+    db: options.db,
+    databaseUrl: config.DATABASE_URL,
+    logger,
+    retrySchedule: config.WEBHOOK_RETRY_SCHEDULE,
+    timeoutMs: config.WEBHOOK_TIMEOUT,
+  });
   const running = worker.run().finally(async () => {
-    await relay.stop();
+    await Promise.all([relay.stop(), webhooks.stop()]);
     await clientConnection.close().catch(() => {});
     if (ownConnection) await connection.close().catch(() => {});
   });

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import pg from 'pg';
 import type { Db } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { dispatchAccepted, type Undispatched } from '../core/messages.js';
 import { searchAttributesFor } from '../workflows/search-attributes.js';
+import { startNotifiedLoop } from './notified-loop.js';
 
 const BATCH = 200;
 const IN_FLIGHT = 32;
@@ -18,15 +18,6 @@ const IDLE_POLL_MS = 1_000;
  */
 export function startSendRelay(options: { db: Db; databaseUrl: string; client: Client; taskQueue: string; logger: Logger }): { stop(): Promise<void> } {
   const { db, client, taskQueue, logger } = options;
-  let running = true;
-  let wake: (() => void) | undefined;
-  const listener = new pg.Client({ connectionString: options.databaseUrl });
-  listener.on('notification', () => wake?.());
-  listener.on('error', (error) => logger.warn({ err: error }, 'send relay lost its LISTEN connection; polling only'));
-  const listening = listener.connect().then(() => listener.query('LISTEN mailflow_accepted')).catch((error) => {
-    logger.warn({ err: error }, 'send relay could not LISTEN; polling only');
-  });
-
   const startOne = async (m: Undispatched): Promise<boolean> => {
     try {
       await client.workflow.start('sendMessage', {
@@ -58,33 +49,12 @@ export function startSendRelay(options: { db: Db; databaseUrl: string; client: C
     return started;
   };
 
-  const loop = (async () => {
-    await listening;
-    while (running) {
-      let claimed = 0;
-      try {
-        claimed = await dispatchAccepted(db, BATCH, startBatch);
-      } catch (error) {
-        if (running) logger.warn({ err: error }, 'send relay pass failed; retrying');
-      }
-      if (claimed === BATCH || !running) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, IDLE_POLL_MS);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  })();
-
-  return {
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      await listener.end().catch(() => {});
-    },
-  };
+  return startNotifiedLoop({
+    name: 'send relay',
+    databaseUrl: options.databaseUrl,
+    channel: 'mailflow_accepted',
+    idleMs: IDLE_POLL_MS,
+    logger,
+    pass: async () => (await dispatchAccepted(db, BATCH, startBatch)) === BATCH,
+  });
 }

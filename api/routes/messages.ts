@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventsOfMessage } from '../../core/events.js';
+import { eventSchema, presentEvent } from './events.js';
 import { getMessage } from '../../core/messages.js';
 import { listSandboxMessages } from '../../core/sandbox.js';
 import { tenantOf } from '../plugins/auth.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, idParamsSchema, listOf, listQuerySchema, page } from '../schemas/common.js';
 
-const eventSchema = z.object({ id: z.string(), seq: z.number(), type: z.string(), data: z.record(z.string(), z.unknown()), headers: z.record(z.string(), z.string()), createdAt: z.iso.datetime() });
 const messageSchema = z
   .object({
     id: z.string(),
@@ -46,7 +46,7 @@ export const messageRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =
       id: m.id, workflow_id: m.workflowId, status: m.status, status_reason: m.statusReason, channel: m.channel, recipient: m.recipient,
       campaign_id: m.campaignId, template_id: m.templateId, template_version: m.templateVersion, provider: m.provider,
       provider_message_id: m.providerMessageId, headers: m.headers, created_at: m.createdAt.toISOString(),
-      events: events.map((e) => ({ id: e.id, seq: e.seq, type: e.type, data: e.data, headers: e.headers, createdAt: e.createdAt.toISOString() })),
+      events: events.map(presentEvent),
     };
   });
 
