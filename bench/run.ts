@@ -3,11 +3,13 @@ import { benchRender } from './render.js';
 import { benchSendLoad } from './send-load.js';
 import { benchStartup, benchTestSuite } from './startup.js';
 import { benchTemporalCeiling } from './temporal-ceiling.js';
+import { benchWebhooks } from './webhooks.js';
 
 const benches: Record<string, () => Promise<void>> = {
   startup: benchStartup,
   render: benchRender,
   send: benchSendLoad,
+  webhooks: benchWebhooks,
   'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,
 };

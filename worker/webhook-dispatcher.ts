@@ -37,14 +37,17 @@ interface Claimed {
  */
 export function startWebhookDispatcher(options: WebhookDispatcherOptions): { stop(): Promise<void> } {
   const { db, logger, retrySchedule } = options;
-  const perEndpoint = options.perEndpoint ?? 8;
+  const perEndpoint = options.perEndpoint ?? 16;
+  // Rows claimed ahead per endpoint, in rounds of `perEndpoint`: one claim query feeds many requests.
+  const prefetchRounds = 8;
+  const perEndpointClaim = perEndpoint * prefetchRounds;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const batch = options.batch ?? 500;
+  const batch = options.batch ?? 1_000;
   const idlePollMs = options.idlePollMs ?? 200;
   const retentionDays = options.retentionDays ?? 7;
   const maxAttempts = retrySchedule.length + 1;
   // Long enough for a claimed row to wait its turn behind the endpoint's slots and still be sent.
-  const leaseMs = 3 * timeoutMs + 5_000;
+  const leaseMs = (prefetchRounds + 1) * timeoutMs + 5_000;
 
   const inFlight = new Map<string, number>();
   const queues = new Map<string, Claimed[]>();
@@ -84,17 +87,59 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): { sto
     const attempts = delivery.attempts + 1;
     const failed = !ok && attempts >= maxAttempts;
     const delay = retrySchedule[Math.min(attempts - 1, retrySchedule.length - 1)] ?? 0;
-    await db.query(
-      `WITH attempt AS (
-         INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (delivery_id, attempt) DO UPDATE SET status_code = EXCLUDED.status_code, error = EXCLUDED.error,
-           duration_ms = EXCLUDED.duration_ms, attempted_at = now())
-       UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, lease_until = NULL,
-         status = $6, delivered_at = CASE WHEN $6 = 'delivered' THEN now() END,
-         next_attempt_at = now() + $7 * interval '1 millisecond'
-       WHERE id = $1`,
-      [delivery.id, attempts, status, error, durationMs, ok ? 'delivered' : failed ? 'failed' : 'pending', delay],
-    );
+    await record({ id: delivery.id, attempt: attempts, status, error, durationMs, outcome: ok ? 'delivered' : failed ? 'failed' : 'pending', delayMs: delay });
+  }
+
+  interface Outcome {
+    id: string;
+    attempt: number;
+    status: number | null;
+    error: string | null;
+    durationMs: number;
+    outcome: 'delivered' | 'failed' | 'pending';
+    delayMs: number;
+  }
+  // Outcomes are written in batches: one statement and one commit for every outcome that finished
+  // while the previous batch was being written, instead of a commit per delivery.
+  let pending: Array<{ outcome: Outcome; done: (error?: unknown) => void }> = [];
+  let flushing = false;
+
+  function record(outcome: Outcome): Promise<void> {
+    return new Promise((resolve, reject) => {
+      pending.push({ outcome, done: (error) => (error ? reject(error) : resolve()) });
+      void flush();
+    });
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing || pending.length === 0) return;
+    flushing = true;
+    const batchToWrite = pending;
+    pending = [];
+    const o = batchToWrite.map((p) => p.outcome);
+    try {
+      await db.query(
+        `WITH outcome AS (
+           SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::int[], $6::text[], $7::float8[])
+             AS t(id, attempt, status_code, error, duration_ms, status, delay_ms)),
+         attempt AS (
+           INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms)
+           SELECT id, attempt, status_code, error, duration_ms FROM outcome
+           ON CONFLICT (delivery_id, attempt) DO UPDATE SET status_code = EXCLUDED.status_code, error = EXCLUDED.error,
+             duration_ms = EXCLUDED.duration_ms, attempted_at = now())
+         UPDATE webhook_deliveries d SET attempts = o.attempt, last_status = o.status_code, last_error = o.error, lease_until = NULL,
+           status = o.status, delivered_at = CASE WHEN o.status = 'delivered' THEN now() END,
+           next_attempt_at = now() + o.delay_ms * interval '1 millisecond'
+         FROM outcome o WHERE d.id = o.id`,
+        [o.map((x) => x.id), o.map((x) => x.attempt), o.map((x) => x.status), o.map((x) => x.error), o.map((x) => x.durationMs), o.map((x) => x.outcome), o.map((x) => x.delayMs)],
+      );
+      for (const p of batchToWrite) p.done();
+    } catch (error) {
+      for (const p of batchToWrite) p.done(error);
+    } finally {
+      flushing = false;
+      void flush();
+    }
   }
 
   /** Runs an endpoint's queued deliveries, never more than `perEndpoint` at once. */
@@ -117,7 +162,8 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): { sto
   }
 
   async function claim(): Promise<number> {
-    const busy = [...inFlight.entries()].filter(([id, n]) => n + (queues.get(id)?.length ?? 0) >= perEndpoint).map(([id]) => id);
+    // Endpoints with a full queue here get nothing more until it drains.
+    const busy = [...queues.entries()].filter(([, queue]) => queue.length >= perEndpointClaim - perEndpoint).map(([id]) => id);
     const { rows } = await db.query<Claimed>(
       `WITH candidates AS (
          SELECT id FROM (
@@ -135,7 +181,7 @@ export function startWebhookDispatcher(options: WebhookDispatcherOptions): { sto
        FROM locked, webhook_endpoints w
        WHERE d.id = locked.id AND w.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, w.url, w.secret`,
-      [busy, batch, perEndpoint, leaseMs],
+      [busy, batch, perEndpointClaim, leaseMs],
     );
     for (const delivery of rows) {
       const queue = queues.get(delivery.endpoint_id) ?? [];

@@ -1,0 +1,85 @@
+// Webhook deliveries per second from the whole stack's dispatcher to a local receiver that answers
+// at once, and the latency from an event's commit to its arrival (p50/p99).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createPool, withTransaction } from '../core/db.js';
+import { appendEvent } from '../core/events.js';
+import { PROJECT_ROOT } from '../stack/binaries.js';
+import { freePort } from '../stack/ports.js';
+import { launch, percentile, seconds, waitForHttp } from './support.js';
+
+export async function benchWebhooks(): Promise<void> {
+  const total = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
+  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-webhooks-${process.pid}`);
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  const ports = {
+    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
+  };
+  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' });
+  const latencies: number[] = [];
+  let firstArrival = 0;
+  let lastArrival = 0;
+  const committed = new Map<string, number>();
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const now = Date.now();
+      const id = req.headers['webhook-id'] as string;
+      const at = committed.get(id);
+      if (at !== undefined) latencies.push(now - at);
+      firstArrival ||= now;
+      lastArrival = now;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const db = createPool(`postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow`, 4);
+  try {
+    const base = `http://127.0.0.1:${ports.PORT}`;
+    await waitForHttp(`${base}/healthz`, 60_000);
+    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    const call = async (key: string, method: string, route: string, body: unknown) =>
+      (await fetch(`${base}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+    // Four tenants with an endpoint each, written in parallel: one tenant's events are serialised by
+    // its sequence number, so one writer alone could not outrun the dispatcher.
+    const tenants = await Promise.all([1, 2, 3, 4].map((n) => call(adminKey, 'POST', '/api/v1/tenants', { name: `Hooks ${n}` })));
+    for (const tenant of tenants) await call(tenant.apiKey, 'POST', '/api/v1/webhooks', { url });
+
+    // Events written as the engine writes them (appendEvent in a transaction), 100 per transaction.
+    const started = Date.now();
+    await Promise.all(
+      tenants.map(async (tenant, t) => {
+        for (let written = 0; written < total / tenants.length; written += 100) {
+          const ids = await withTransaction(db, async (tx) => {
+            const batch: string[] = [];
+            for (let i = 0; i < 100; i++) {
+              batch.push((await appendEvent(tx, { tenantId: tenant.id, type: 'message.processed', messageId: `msg_bench_${t}_${written + i}`, headers: { 'Tenant-ID': 'bench' } })).id);
+            }
+            return batch;
+          });
+          const now = Date.now();
+          for (const id of ids) committed.set(id, now);
+        }
+      }),
+    );
+    const writtenIn = Date.now() - started;
+    const deadline = Date.now() + 5 * 60_000;
+    while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const rate = latencies.length / ((lastArrival - firstArrival) / 1000);
+    console.log(`webhooks: ${total} events written in ${seconds(writtenIn)} (${Math.round(total / (writtenIn / 1000))}/s); ${latencies.length} delivered`);
+    console.log(`webhooks: deliveries/s to a receiver answering at once (4 tenants' endpoints): ${Math.round(rate)} (first to last arrival ${seconds(lastArrival - firstArrival)})`);
+    console.log(`webhooks: event committed → delivered: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+  } finally {
+    await db.end();
+    receiver.closeAllConnections();
+    receiver.close();
+    stack.child.kill('SIGTERM');
+    await stack.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
