@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { eventStreamRoutes } from './routes/event-stream.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -61,6 +62,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
       await v1.register(messageRoutes, deps);
       await v1.register(webhookRoutes, deps);
       await v1.register(eventRoutes, deps);
+      await v1.register(eventStreamRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -41,6 +41,8 @@ export const configSchema = z.object({
       return delays.map((d) => d.data as number);
     }),
   WEBHOOK_TIMEOUT: durationMs.default(10_000),
+  SSE_HEARTBEAT: durationMs.default(15_000),
+  SSE_MAX_SESSION: durationMs.default(600_000),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),

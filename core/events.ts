@@ -45,7 +45,8 @@ export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id:
      SELECT ev.seq, (SELECT count(*) FROM fan)::int AS fanned FROM ev`,
     [id, event.tenantId, event.type, event.messageId ?? null, event.campaignId ?? null, event.data ?? {}, event.headers ?? {}],
   );
-  if (rows[0]!.fanned > 0) await tx.query('NOTIFY mailflow_webhooks');
+  // Wakes live streams of this tenant (and the webhook dispatcher when a delivery was queued) on commit.
+  await tx.query(rows[0]!.fanned > 0 ? `SELECT pg_notify('mailflow_events', $1), pg_notify('mailflow_webhooks', '')` : `SELECT pg_notify('mailflow_events', $1)`, [event.tenantId]);
   return { id, seq: rows[0]!.seq };
 }
 
@@ -88,4 +89,9 @@ export async function listEvents(
   return rows.map((r) => ({
     id: r.id, seq: r.seq, type: r.type, messageId: r.message_id, campaignId: r.campaign_id, data: r.data, headers: r.headers, createdAt: r.created_at,
   }));
+}
+
+export async function latestSeq(db: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await db.query<{ event_seq: number }>('SELECT event_seq FROM tenants WHERE id = $1', [tenantId]);
+  return rows[0]?.event_seq ?? 0;
 }
