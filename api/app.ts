@@ -7,6 +7,7 @@ import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { eventStreamRoutes } from './routes/event-stream.js';
 import { eventRoutes } from './routes/events.js';
+import { providerEventRoutes } from './routes/provider-events.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -63,6 +64,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
       await v1.register(webhookRoutes, deps);
       await v1.register(eventRoutes, deps);
       await v1.register(eventStreamRoutes, deps);
+      await v1.register(providerEventRoutes, deps);
     },
     { prefix: '/api/v1' },
   );

@@ -70,6 +70,12 @@ export function composeMessage(ctx: ComposeContext, message: Message): Rendering
     subject,
     html,
     text,
-    headers: { ...message.headers, 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    headers: {
+      ...message.headers,
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      // Providers echo headers in their events: how an event finds its message when their id does not.
+      'X-Mailflow-Message-Id': message.id,
+    },
   };
 }
