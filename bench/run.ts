@@ -1,6 +1,7 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
 import { benchRender } from './render.js';
 import { benchSendLoad } from './send-load.js';
+import { benchSse } from './sse.js';
 import { benchStartup, benchTestSuite } from './startup.js';
 import { benchTemporalCeiling } from './temporal-ceiling.js';
 import { benchWebhooks } from './webhooks.js';
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   render: benchRender,
   send: benchSendLoad,
   webhooks: benchWebhooks,
+  sse: benchSse,
   'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,
 };
