@@ -61,15 +61,9 @@ export interface StoredEvent {
   createdAt: Date;
 }
 
-export async function eventsOfMessage(db: Queryable, tenantId: string, messageId: string): Promise<StoredEvent[]> {
-  const { rows } = await db.query(
-    `SELECT id, seq, type, message_id, campaign_id, data, headers, created_at FROM events
-     WHERE tenant_id = $1 AND message_id = $2 ORDER BY seq`,
-    [tenantId, messageId],
-  );
-  return rows.map((r) => ({
-    id: r.id, seq: r.seq, type: r.type, messageId: r.message_id, campaignId: r.campaign_id, data: r.data, headers: r.headers, createdAt: r.created_at,
-  }));
+/** Every event of one message, oldest first. */
+export function eventsOfMessage(db: Queryable, tenantId: string, messageId: string): Promise<StoredEvent[]> {
+  return listEvents(db, tenantId, { messageId, afterSeq: 0, limit: 10_000 });
 }
 
 /** A tenant's events after a sequence number (oldest first: a cursor that never skips) or newest first. */

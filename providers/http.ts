@@ -35,4 +35,12 @@ export async function postJson(provider: string, url: string, body: unknown, hea
   throw new ProviderError(reason, retryable, response.status, parseRetryAfter(response.headers.get('retry-after')));
 }
 
+/** The tenant's key for a provider and the API base (its own, or the provider's), or a refusal that says what to set. */
+export function apiCredentials(provider: string, credentials: Record<string, unknown>, defaultBase: string): { apiKey: string; base: string } {
+  const apiKey = credentials.apiKey;
+  if (typeof apiKey !== 'string') throw new ProviderError(`${provider} is chosen but the tenant has no ${provider}.apiKey in its settings`, false);
+  const base = typeof credentials.baseUrl === 'string' ? credentials.baseUrl : defaultBase;
+  return { apiKey, base: base.replace(/\/$/, '') };
+}
+
 export const basicAuth = (user: string, password = '') => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

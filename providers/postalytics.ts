@@ -1,4 +1,4 @@
-import { basicAuth, postJson } from './http.js';
+import { apiCredentials, basicAuth, postJson } from './http.js';
 import { ProviderError, type MailProvider } from './types.js';
 
 export const POSTALYTICS_DEFAULT_BASE = 'https://api.postalytics.com';
@@ -8,13 +8,11 @@ export const postalyticsProvider: MailProvider = {
   name: 'postalytics',
   channel: 'mail',
   async sendMail(piece, credentials, signal) {
-    const apiKey = credentials.apiKey;
-    if (typeof apiKey !== 'string') throw new ProviderError('postalytics is chosen but the tenant has no postalytics.apiKey in its settings', false);
+    const { apiKey, base } = apiCredentials('postalytics', credentials, POSTALYTICS_DEFAULT_BASE);
     if (!piece.endPoint) throw new ProviderError("postalytics needs the drip campaign's endpoint id: set provider.postalytics.endPoint on the campaign", false);
-    const base = typeof credentials.baseUrl === 'string' ? credentials.baseUrl : POSTALYTICS_DEFAULT_BASE;
     const answer = (await postJson(
       'postalytics',
-      `${base.replace(/\/$/, '')}/api/v1/send/${encodeURIComponent(piece.endPoint)}`,
+      `${base}/api/v1/send/${encodeURIComponent(piece.endPoint)}`,
       piece.contact,
       { authorization: basicAuth(apiKey), 'Idempotency-Key': piece.messageId },
       signal,

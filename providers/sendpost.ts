@@ -1,4 +1,4 @@
-import { postJson } from './http.js';
+import { apiCredentials, postJson } from './http.js';
 import { ProviderError, type EmailProvider } from './types.js';
 
 export const SENDPOST_DEFAULT_BASE = 'https://api.sendpost.io';
@@ -8,9 +8,7 @@ export const sendpostProvider: EmailProvider = {
   name: 'sendpost',
   channel: 'email',
   async sendEmail(message, credentials, signal) {
-    const apiKey = credentials.apiKey;
-    if (typeof apiKey !== 'string') throw new ProviderError('sendpost is chosen but the tenant has no sendpost.apiKey in its settings', false);
-    const base = typeof credentials.baseUrl === 'string' ? credentials.baseUrl : SENDPOST_DEFAULT_BASE;
+    const { apiKey, base } = apiCredentials('sendpost', credentials, SENDPOST_DEFAULT_BASE);
     const body = {
       from: message.from,
       to: [message.to],
@@ -23,7 +21,7 @@ export const sendpostProvider: EmailProvider = {
       ...(message.trackOpens !== undefined && { trackOpens: message.trackOpens }),
       ...(message.trackClicks !== undefined && { trackClicks: message.trackClicks }),
     };
-    const answer = await postJson('sendpost', `${base.replace(/\/$/, '')}/api/v1/subaccount/email/`, body, { 'X-SubAccount-ApiKey': apiKey, 'Idempotency-Key': message.messageId }, signal);
+    const answer = await postJson('sendpost', `${base}/api/v1/subaccount/email/`, body, { 'X-SubAccount-ApiKey': apiKey, 'Idempotency-Key': message.messageId }, signal);
     // SendPost answers with one entry per recipient: [{ messageId, errorCode, ... }].
     const first = Array.isArray(answer) ? (answer[0] as { messageId?: string; errorCode?: number; errorMessage?: string } | undefined) : undefined;
     if (first?.errorCode) throw new ProviderError(`sendpost refused the recipient: ${first.errorMessage ?? `error ${first.errorCode}`}`, false);

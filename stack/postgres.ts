@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { chown, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,7 +75,6 @@ export async function startEmbeddedPostgres(options: {
 }
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {
-  const { execFile } = await import('node:child_process');
   const id = (flag: string) =>
     new Promise<number>((resolve, reject) =>
       execFile('id', [flag, 'postgres'], (error, out) => (error ? reject(error) : resolve(Number(out.trim())))),

@@ -5,7 +5,7 @@ import { campaignForSend, type Campaign } from '../../core/campaigns.js';
 import { customHeadersSchema, mailContactSchemaWith } from '../../core/contacts.js';
 import { badRequest } from '../../core/errors.js';
 import { acceptMessages, type NewMessage } from '../../core/messages.js';
-import { formatAddress } from '../../core/postal-address.js';
+import { formatAddress, type AddressFields } from '../../core/postal-address.js';
 import { recipientKey } from '../../core/suppressions.js';
 import { checkTemplate } from '../../core/template-syntax.js';
 import { getTenantSettings } from '../../core/tenant-settings.js';
@@ -53,7 +53,9 @@ export const sendRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
     }
     const campaign: Campaign = await campaignForSend(deps.db, tenantId, campaignId, 'mail');
     if (campaign.type === 'flow') throw badRequest(`campaign_id: ${campaignId} is a flow campaign; enroll contacts with POST /api/v1/flow`, [{ field: 'campaign_id', message: 'is a flow campaign' }]);
-    const { campaign_id: _c, headers, ...contact } = body;
+    const { campaign_id: _c, headers, ...fields } = body;
+    // The schema has checked street, city and zip; what remains is the contact as Postalytics takes it.
+    const contact = fields as AddressFields & Record<string, string>;
     const [message] = await acceptMessages(deps.db, [
       {
         tenantId,
@@ -62,8 +64,8 @@ export const sendRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
         campaignId: campaign.id,
         campaignVersion: campaign.version,
         templateId: campaign.templateId,
-        recipient: formatAddress(contact as never),
-        recipientKey: recipientKey('mail', contact as never),
+        recipient: formatAddress(contact),
+        recipientKey: recipientKey('mail', contact),
         request: contact,
         headers: headers ?? {},
       },

@@ -3,7 +3,7 @@
 // keys as real APIs do, and can be told to fail, slow down, hang or answer 429.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { LoopbackServer } from './loopback-server.js';
 
 export interface ScriptedAnswer {
   status: number;
@@ -23,33 +23,19 @@ export interface ReceivedRequest {
   answered?: number;
 }
 
-export class ProviderStandIn {
+export class ProviderStandIn extends LoopbackServer {
   readonly requests: ReceivedRequest[] = [];
   /** Successful sends, one per idempotency key: what a recipient would actually get. */
   readonly deliveries: ReceivedRequest[] = [];
   private readonly scripts: Record<'sendpost' | 'postalytics', ScriptedAnswer[]> = { sendpost: [], postalytics: [] };
   private readonly seen = new Map<string, { status: number; body: unknown }>();
-  private server?: http.Server;
-  baseUrl = '';
 
   /** The next answers for an API, in order; after them it answers 200. */
   script(api: 'sendpost' | 'postalytics', ...answers: ScriptedAnswer[]): void {
     this.scripts[api].push(...answers);
   }
 
-  async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
