@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
 import { diagnosticsActivities } from './diagnostics.js';
+import { flowActivities } from './flow.js';
 import { sendActivities } from './send.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticsActivities(deps.db),
     ...sendActivities(deps),
+    ...flowActivities(deps),
   };
 }
 export type EngineActivities = ReturnType<typeof createActivities>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { badRequest, notFound } from './errors.js';
+import { checkFlowSteps } from './flow-definition.js';
 import { newId } from './ids.js';
 import { channelSchema, getTemplate, type Channel } from './templates.js';
 
@@ -30,8 +31,13 @@ export interface Campaign extends CampaignDefinition {
   updatedAt: Date;
 }
 
-/** Cross-field rules: a triggered or file campaign sends one template on one channel, the tenant's own. */
+/** Cross-field rules: a triggered or file campaign sends one template on one channel, the tenant's own; a flow's steps check out. */
 async function checkDefinition(db: Queryable, tenantId: string, definition: CampaignDefinition): Promise<void> {
+  if (definition.type === 'flow') {
+    await checkFlowSteps(db, tenantId, definition.steps);
+  } else if (definition.steps) {
+    throw badRequest(`body.steps: only a flow campaign has steps; this one is ${definition.type}`, [{ field: 'body.steps', message: 'only for type flow' }]);
+  }
   if (definition.type !== 'flow') {
     if (!definition.channel) throw badRequest(`body.channel: is required for a ${definition.type} campaign`, [{ field: 'body.channel', message: 'is required' }]);
     if (!definition.templateId) throw badRequest(`body.templateId: is required for a ${definition.type} campaign`, [{ field: 'body.templateId', message: 'is required' }]);

@@ -25,29 +25,44 @@ const contactFields = {
     external_id: text().optional(),
 };
 
-/** The contact schema, optionally beside request-level fields (`campaign_id`, `headers`) that are not contact data. */
-export const mailContactSchemaWith = <E extends z.ZodRawShape>(extra: E) =>
-  z
-  .object({ ...contactFields, ...extra })
-  .catchall(text(2000))
-  .superRefine((parsed, ctx) => {
-    const contact = parsed as unknown as Record<string, string | undefined>;
-    for (const key of Object.keys(contact)) {
-      if (!KNOWN.includes(key) && !(key in extra) && !VAR_FIELD.test(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is not a contact field (use var_field_1, var_field_2… for your own data)' });
-      }
+type Ctx = z.RefinementCtx;
+
+function checkContact(contact: Record<string, string | undefined>, ctx: Ctx, needs: { mail: boolean; email: boolean }, extra: object): void {
+  for (const key of Object.keys(contact)) {
+    if (!KNOWN.includes(key) && !(key in extra) && !VAR_FIELD.test(key)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is not a contact field (use var_field_1, var_field_2… for your own data)' });
     }
+  }
+  if (needs.mail) {
     if (!contact.first_name && !contact.last_name && !contact.organization) ctx.addIssue({ code: 'custom', path: ['last_name'], message: 'a name (first_name and last_name, or organization) is required' });
     for (const field of ['address_street', 'address_city', 'address_zip'] as const) {
       if (!contact[field]) ctx.addIssue({ code: 'custom', path: [field], message: 'is required for a mail piece' });
     }
-    const state = contact.address_state?.toUpperCase();
-    if (state) {
-      if (!US_STATES.has(state)) ctx.addIssue({ code: 'custom', path: ['address_state'], message: `"${contact.address_state}" is not a US state or territory code` });
-      if (contact.address_zip && !/^\d{5}(-?\d{4})?$/.test(contact.address_zip)) ctx.addIssue({ code: 'custom', path: ['address_zip'], message: 'must be a 5 or 9 digit ZIP for a US address' });
-    }
-    if (contact.email && !z.email().safeParse(contact.email).success) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is not an email address' });
-  });
+  }
+  if (needs.email && !contact.email) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is required for an email' });
+  const state = contact.address_state?.toUpperCase();
+  if (state) {
+    if (!US_STATES.has(state)) ctx.addIssue({ code: 'custom', path: ['address_state'], message: `"${contact.address_state}" is not a US state or territory code` });
+    if (contact.address_zip && !/^\d{5}(-?\d{4})?$/.test(contact.address_zip)) ctx.addIssue({ code: 'custom', path: ['address_zip'], message: 'must be a 5 or 9 digit ZIP for a US address' });
+  }
+  if (contact.email && !z.email().safeParse(contact.email).success) ctx.addIssue({ code: 'custom', path: ['email'], message: 'is not an email address' });
+}
+
+/** The contact schema, optionally beside request-level fields (`campaign_id`, `headers`) that are not contact data. */
+export const mailContactSchemaWith = <E extends z.ZodRawShape>(extra: E) =>
+  z
+    .object({ ...contactFields, ...extra })
+    .catchall(text(2000))
+    .superRefine((parsed, ctx) => checkContact(parsed as unknown as Record<string, string | undefined>, ctx, { mail: true, email: false }, extra));
+
+const optionalFields = Object.fromEntries(Object.entries(contactFields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof contactFields]: z.ZodOptional<(typeof contactFields)[K]> };
+/** A contact enrolled into a flow: what it must carry depends on the channels the flow sends on. */
+export const flowContactSchema = (needs: { mail: boolean; email: boolean }) =>
+  z
+    .object(optionalFields)
+    .catchall(text(2000))
+    .superRefine((parsed, ctx) => checkContact(parsed as unknown as Record<string, string | undefined>, ctx, needs, {}));
+export type FlowContact = Record<string, string>;
 export const mailContactSchema = mailContactSchemaWith({});
 export type MailContact = z.infer<typeof mailContactSchema>;
 

@@ -17,3 +17,10 @@ export const notFound = (what: string, id?: string) =>
 export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
 
 export const badRequest = (message: string, details?: unknown) => new AppError(400, 'invalid_request', message, details);
+
+/** A 400 from zod issues, each field named under `prefix` (e.g. `body.contact`). */
+export function invalidFields(prefix: string, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): AppError {
+  const details = issues.map((issue) => ({ field: [prefix, ...issue.path.map(String)].join('.'), message: issue.message }));
+  const first = details[0]!;
+  return badRequest(`${first.field}: ${first.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+}

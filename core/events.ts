@@ -22,13 +22,14 @@ export interface NewEvent {
 
 /**
  * Appends an event inside the caller's transaction, with the tenant's next sequence number, and
- * queues one webhook delivery per endpoint that wants it (the outbox), in that same transaction.
+ * queues one webhook delivery per endpoint that wants it (the outbox), in that same transaction,
+ * and, for an event of a message a flow sent, a signal to that flow's running enrollment.
  * The tenant row lock taken for the number also orders commits, so a reader that resumes after
  * seq N never misses an event committed later with a smaller number.
  */
 export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id: string; seq: number }> {
   const id = newId('evt');
-  const { rows } = await tx.query<{ seq: number; fanned: number }>(
+  const { rows } = await tx.query<{ seq: number; fanned: number; flowed: number }>(
     `WITH next AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq),
      ev AS (
        INSERT INTO events (id, tenant_id, seq, type, message_id, campaign_id, data, headers)
@@ -41,12 +42,23 @@ export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id:
                                 'data', ev.data, 'headers', ev.headers)
        FROM ev JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id
        WHERE w.deleted_at IS NULL AND (w.events IS NULL OR ev.type = ANY(w.events))
+       RETURNING 1),
+     flow AS (
+       INSERT INTO flow_signals (tenant_id, enrollment_id, workflow_id, signal, payload)
+       SELECT ev.tenant_id, e.id, e.workflow_id, 'messageEvent', json_build_object('messageId', ev.message_id, 'type', ev.type, 'eventId', ev.id)
+       FROM ev JOIN messages m ON m.id = ev.message_id JOIN flow_enrollments e ON e.id = m.enrollment_id
+       WHERE e.status = 'running'
        RETURNING 1)
-     SELECT ev.seq, (SELECT count(*) FROM fan)::int AS fanned FROM ev`,
+     SELECT ev.seq, (SELECT count(*) FROM fan)::int AS fanned, (SELECT count(*) FROM flow)::int AS flowed FROM ev`,
     [id, event.tenantId, event.type, event.messageId ?? null, event.campaignId ?? null, event.data ?? {}, event.headers ?? {}],
   );
-  // Wakes live streams of this tenant (and the webhook dispatcher when a delivery was queued) on commit.
-  await tx.query(rows[0]!.fanned > 0 ? `SELECT pg_notify('mailflow_events', $1), pg_notify('mailflow_webhooks', '')` : `SELECT pg_notify('mailflow_events', $1)`, [event.tenantId]);
+  // Wakes live streams of this tenant, and on commit the webhook dispatcher and the flow signal
+  // relay when this event queued work for them.
+  const { fanned, flowed } = rows[0]!;
+  await tx.query(
+    `SELECT pg_notify('mailflow_events', $1)${fanned > 0 ? `, pg_notify('mailflow_webhooks', '')` : ''}${flowed > 0 ? `, pg_notify('mailflow_flow_signals', '')` : ''}`,
+    [event.tenantId],
+  );
   return { id, seq: rows[0]!.seq };
 }
 

@@ -34,6 +34,7 @@ export interface Message {
   provider: string | null;
   providerMessageId: string | null;
   rendered: Rendering | null;
+  enrollmentId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -50,6 +51,10 @@ export interface NewMessage {
   recipientKey: string;
   request: Record<string, unknown>;
   headers: Record<string, string>;
+  /** The flow enrollment that sends it (its workflow sends it, so the send relay leaves it alone). */
+  enrollmentId?: string;
+  /** The workflow that sends it, when not its own sendMessage workflow. */
+  workflowId?: string;
 }
 
 /** Workflow ids are the idempotency keys: a retried request finds the same workflow. */
@@ -76,6 +81,7 @@ const fromRow = (r: Record<string, any>): Message => ({
   provider: r.provider,
   providerMessageId: r.provider_message_id,
   rendered: r.rendered,
+  enrollmentId: r.enrollment_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -92,11 +98,11 @@ export async function acceptMessages(db: Db, messages: NewMessage[]): Promise<Ar
       const hash = requestHash(m);
       const inserted = await tx.query(
         `INSERT INTO messages (id, tenant_id, idempotency_key, request_hash, workflow_id, channel, campaign_id, campaign_version,
-                               template_id, recipient, recipient_key, request, headers, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'accepted')
+                               template_id, recipient, recipient_key, request, headers, status, enrollment_id, dispatched_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'accepted', $14::text, CASE WHEN $14::text IS NULL THEN NULL ELSE now() END)
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *`,
-        [newId('msg'), m.tenantId, m.idempotencyKey, hash, sendWorkflowId(m.tenantId, m.idempotencyKey), m.channel, m.campaignId ?? null,
-          m.campaignVersion ?? null, m.templateId ?? null, m.recipient, m.recipientKey, m.request, m.headers],
+        [newId('msg'), m.tenantId, m.idempotencyKey, hash, m.workflowId ?? sendWorkflowId(m.tenantId, m.idempotencyKey), m.channel, m.campaignId ?? null,
+          m.campaignVersion ?? null, m.templateId ?? null, m.recipient, m.recipientKey, m.request, m.headers, m.enrollmentId ?? null],
       );
       if (inserted.rows[0]) {
         accepted.push({ ...fromRow(inserted.rows[0]), created: true });
@@ -108,7 +114,7 @@ export async function acceptMessages(db: Db, messages: NewMessage[]): Promise<Ar
       }
       accepted.push({ ...fromRow(existing.rows[0]), created: false });
     }
-    if (accepted.some((m) => m.created)) await tx.query(`NOTIFY mailflow_accepted`);
+    if (accepted.some((m) => m.created && !m.enrollmentId)) await tx.query(`NOTIFY mailflow_accepted`);
     return accepted;
   });
 }

@@ -2,12 +2,14 @@ import type { Db } from './db.js';
 import { withTransaction } from './db.js';
 import { badRequest } from './errors.js';
 import { appendEvent } from './events.js';
+import { requestExit } from './flows.js';
 import { newId } from './ids.js';
 import { readUnsubscribeToken, verifyUnsubscribeToken, type UnsubscribeClaims } from './unsubscribe.js';
 
 /**
  * Honours an unsubscribe link: checks the token against its tenant's secret, suppresses the
- * recipient at account level and records `message.unsubscribed`, once however often it is used.
+ * recipient at account level and records `message.unsubscribed`, once however often it is used,
+ * and makes the contact's running flows in that tenant exit.
  * A forged or altered token changes nothing.
  */
 export async function unsubscribe(db: Db, token: string): Promise<{ claims: UnsubscribeClaims; tenantName: string; already: boolean }> {
@@ -23,6 +25,8 @@ export async function unsubscribe(db: Db, token: string): Promise<{ claims: Unsu
        ON CONFLICT (tenant_id, channel, value_key, scope, campaign_id) DO NOTHING`,
       [newId('sup'), claims.tenantId, claims.channel, claims.recipient],
     );
+    // Every running flow of this contact in this tenant ends before its next step.
+    await requestExit(tx, claims.tenantId, { recipientKey: claims.recipient }, 'unsubscribed through the link in a message');
     if (!inserted.rowCount) return true;
     await appendEvent(tx, {
       tenantId: claims.tenantId,

@@ -6,6 +6,7 @@ import { temporalConnectionOptions, type Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { startFlowRelay, startFlowSignalRelay } from './flow-relay.js';
 import { startSendRelay } from './send-relay.js';
 import { startWebhookDispatcher } from './webhook-dispatcher.js';
 import { workflowBundlePath } from './workflow-bundle.js';
@@ -15,6 +16,10 @@ export interface CreateWorkerOptions {
   db: Db;
   /** Reuse a connection (tests, embedding); otherwise one is opened from the config and closed on shutdown. */
   connection?: NativeConnection;
+  /** The client the relays start and signal workflows with (tests, embedding); otherwise one is opened from the config. */
+  client?: Client;
+  /** Start workflows with the engine's search attributes (default). Off only where a server cannot register them, like the time-skipping test server. */
+  searchAttributes?: boolean;
   /** A prebuilt bundle file; otherwise built, or taken from the cache under DATA_DIR. */
   workflowBundlePath?: string;
   taskQueue?: string;
@@ -49,16 +54,15 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Engine
     activities: createActivities({ config, db: options.db, providers: options.providers }),
     shutdownGraceTime: '10s',
   });
-  // Beside every worker: the relay that turns accepted ledger rows into sendMessage workflows, and
-  // the webhook dispatcher that delivers the event outbox.
-  const clientConnection = await Connection.connect({ address, apiKey, tls });
-  const relay = startSendRelay({
-    db: options.db,
-    databaseUrl: config.DATABASE_URL!,
-    client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    taskQueue,
-    logger,
-  });
+  // Beside every worker: the relays that turn accepted ledger rows into sendMessage workflows and
+  // enrollments into flowEnrollment workflows, the one that signals flows their message events and
+  // exits, and the webhook dispatcher that delivers the event outbox.
+  const clientConnection = options.client ? undefined : await Connection.connect({ address, apiKey, tls });
+  const client = options.client ?? new Client({ connection: clientConnection!, namespace: config.TEMPORAL_NAMESPACE });
+  const relays = { db: options.db, databaseUrl: config.DATABASE_URL, client, taskQueue, logger, searchAttributes: options.searchAttributes ?? true };
+  const relay = startSendRelay(relays);
+  const flows = startFlowRelay(relays);
+  const flowSignals = startFlowSignalRelay(relays);
   const webhooks = startWebhookDispatcher({
     db: options.db,
     databaseUrl: config.DATABASE_URL,
@@ -67,8 +71,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Engine
     timeoutMs: config.WEBHOOK_TIMEOUT,
   });
   const running = worker.run().finally(async () => {
-    await Promise.all([relay.stop(), webhooks.stop()]);
-    await clientConnection.close().catch(() => {});
+    await Promise.all([relay.stop(), flows.stop(), flowSignals.stop(), webhooks.stop()]);
+    await clientConnection?.close().catch(() => {});
     if (ownConnection) await connection.close().catch(() => {});
   });
   return {

@@ -4,6 +4,7 @@ import type { Db } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { dispatchAccepted, type Undispatched } from '../core/messages.js';
 import { searchAttributesFor } from '../workflows/search-attributes.js';
+import { inParallel } from './in-parallel.js';
 import { startNotifiedLoop } from './notified-loop.js';
 
 const BATCH = 200;
@@ -16,7 +17,7 @@ const IDLE_POLL_MS = 1_000;
  * fast as Temporal takes them, woken at once by NOTIFY and polling every second as a safety net.
  * Any number of workers can run it: rows are claimed with SKIP LOCKED and workflow ids are keys.
  */
-export function startSendRelay(options: { db: Db; databaseUrl: string; client: Client; taskQueue: string; logger: Logger }): { stop(): Promise<void> } {
+export function startSendRelay(options: { db: Db; databaseUrl: string; client: Client; taskQueue: string; logger: Logger; searchAttributes?: boolean }): { stop(): Promise<void> } {
   const { db, client, taskQueue, logger } = options;
   const startOne = async (m: Undispatched): Promise<boolean> => {
     try {
@@ -24,7 +25,7 @@ export function startSendRelay(options: { db: Db; databaseUrl: string; client: C
         taskQueue,
         workflowId: m.workflowId,
         args: [{ tenantId: m.tenantId, messageId: m.id }],
-        typedSearchAttributes: searchAttributesFor({ tenantId: m.tenantId, campaignId: m.campaignId ?? undefined, channel: m.channel, contactKey: m.recipientKey }),
+        typedSearchAttributes: options.searchAttributes === false ? undefined : searchAttributesFor({ tenantId: m.tenantId, campaignId: m.campaignId ?? undefined, channel: m.channel, contactKey: m.recipientKey }),
         staticSummary: `${m.channel} ${m.id} to ${m.recipientKey}`,
       });
       return true;
@@ -35,19 +36,7 @@ export function startSendRelay(options: { db: Db; databaseUrl: string; client: C
     }
   };
 
-  const startBatch = async (batch: Undispatched[]): Promise<string[]> => {
-    const started: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(IN_FLIGHT, batch.length) }, async () => {
-        while (next < batch.length) {
-          const message = batch[next++]!;
-          if (await startOne(message)) started.push(message.id);
-        }
-      }),
-    );
-    return started;
-  };
+  const startBatch = async (batch: Undispatched[]): Promise<string[]> => (await inParallel(batch, IN_FLIGHT, startOne)).map((m) => m.id);
 
   return startNotifiedLoop({
     name: 'send relay',

@@ -1,3 +1,4 @@
 // Every workflow the engine's worker runs. Only deterministic workflow code may be imported here.
 export { tenantDiagnostics } from './diagnostics.js';
 export { sendMessage } from './send-message.js';
+export { flowEnrollment } from './flow-enrollment.js';

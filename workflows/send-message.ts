@@ -33,10 +33,11 @@ const reasonOf = (error: unknown): string => {
 };
 
 /**
- * One message to one recipient: check suppression and render, then hand it to the provider.
- * Each step records its outcome in the ledger, so a replay or a restarted worker never sends twice.
+ * Sends one message already in the ledger: check suppression and render, then hand it to the
+ * provider. Each step records its outcome in the ledger, so a replay or a restarted worker never
+ * sends twice. Flows send their steps through this too.
  */
-export async function sendMessage({ tenantId, messageId }: SendMessageInput): Promise<SendOutcome> {
+export async function sendLedgerMessage(tenantId: string, messageId: string): Promise<SendOutcome> {
   try {
     const prepared = await prepareMessage(tenantId, messageId);
     if (prepared.status !== 'rendered') return prepared;
@@ -45,4 +46,9 @@ export async function sendMessage({ tenantId, messageId }: SendMessageInput): Pr
     if (!(error instanceof ActivityFailure)) throw error;
     return failMessage(tenantId, messageId, reasonOf(error));
   }
+}
+
+/** One message to one recipient, as `/send` and `/email` accept it. */
+export async function sendMessage({ tenantId, messageId }: SendMessageInput): Promise<SendOutcome> {
+  return sendLedgerMessage(tenantId, messageId);
 }

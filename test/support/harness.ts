@@ -2,6 +2,7 @@
 // queue on the shared Temporal dev server, the API built on them, and a worker on demand.
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../api/app.js';
@@ -9,6 +10,7 @@ import { generateAdminKey, loadConfig, type Config } from '../../core/config.js'
 import { createPool, type Db } from '../../core/db.js';
 import { createLogger } from '../../core/logger.js';
 import { createWorker, type EngineWorker } from '../../worker/create-worker.js';
+import { resolveTemporalBinary } from '../../stack/binaries.js';
 import { installTemporalRuntime } from '../../worker/runtime.js';
 import type { HarnessEnv } from './services.js';
 import { createSuiteDatabase } from './services.js';
@@ -34,6 +36,8 @@ export interface Suite {
   api: FastifyInstance;
   adminKey: string;
   env: HarnessEnv;
+  /** The suite's own time-skipping Temporal test server, when it asked for one. */
+  testEnv?: TestWorkflowEnvironment;
   startWorker(overrides?: { taskQueue?: string }): Promise<EngineWorker>;
   /** An HTTP request against the API, with the key sent as a bearer token. */
   call(method: InjectOptions['method'], url: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
@@ -42,7 +46,12 @@ export interface Suite {
   close(): Promise<void>;
 }
 
-export async function setupSuite(label: string, envOverrides: Record<string, string> = {}): Promise<Suite> {
+export interface SuiteOptions {
+  /** `time-skipping`: the suite's API and worker talk to its own Temporal test server, whose timers skip ahead while a test awaits a result. */
+  temporal?: 'dev-server' | 'time-skipping';
+}
+
+export async function setupSuite(label: string, envOverrides: Record<string, string> = {}, options: SuiteOptions = {}): Promise<Suite> {
   const env = harnessEnv();
   const suffix = `${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
   const databaseUrl = await createSuiteDatabase(env.TEST_DATABASE_TEMPLATE_URL, `suite_${suffix}`);
@@ -62,8 +71,12 @@ export async function setupSuite(label: string, envOverrides: Record<string, str
     runtimeInstalled = true;
   }
   const db = createPool(databaseUrl, 5);
-  const connection = await Connection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const timeSkipping =
+    options.temporal === 'time-skipping'
+      ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await resolveTemporalBinary('testServer') } } })
+      : undefined;
+  const connection = timeSkipping ? undefined : await Connection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
+  const client = timeSkipping ? timeSkipping.client : new Client({ connection: connection!, namespace: config.TEMPORAL_NAMESPACE });
   const api = await buildApi({ config, db, temporal: client, logger });
   await api.ready();
   const workers: EngineWorker[] = [];
@@ -84,13 +97,22 @@ export async function setupSuite(label: string, envOverrides: Record<string, str
     api,
     adminKey,
     env,
+    testEnv: timeSkipping,
     call,
     async startWorker(overrides = {}) {
       // One worker per task queue per connection is all Temporal allows; later calls share it.
       const running = workers.find((w) => w.worker.getState() === 'RUNNING' && w.worker.options.taskQueue === (overrides.taskQueue ?? config.TEMPORAL_TASK_QUEUE));
       if (running) return running;
-      nativeConnection ??= await NativeConnection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
-      const worker = await createWorker({ config, db, connection: nativeConnection, workflowBundlePath: env.TEST_WORKFLOW_BUNDLE, ...overrides });
+      nativeConnection ??= timeSkipping ? timeSkipping.nativeConnection : await NativeConnection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
+      const worker = await createWorker({
+        config: timeSkipping ? { ...config, TEMPORAL_NAMESPACE: timeSkipping.namespace ?? 'default' } : config,
+        db,
+        connection: nativeConnection,
+        workflowBundlePath: env.TEST_WORKFLOW_BUNDLE,
+        // The test server cannot register custom search attributes; the dev server suites cover them.
+        ...(timeSkipping && { client, searchAttributes: false }),
+        ...overrides,
+      });
       workers.push(worker);
       return worker;
     },
@@ -102,9 +124,10 @@ export async function setupSuite(label: string, envOverrides: Record<string, str
     },
     async close() {
       await Promise.all(workers.map((w) => w.shutdown().catch(() => {})));
-      await nativeConnection?.close();
+      if (!timeSkipping) await nativeConnection?.close();
       await api.close();
-      await connection.close();
+      await connection?.close();
+      await timeSkipping?.teardown();
       await db.end();
     },
   };
