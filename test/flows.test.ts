@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FlowStatus } from '../workflows/flow-enrollment.js';
 import { designFlowSteps, flowCampaign, flowTenant, getEnrollment, referenceFlowBody, startedRun, waitForEnrollment } from './support/flows.js';
 import { setupSuite, type Suite } from './support/harness.js';
+import { historyToText } from './support/histories.js';
 
 describe('flows (time-skipping)', () => {
   let suite: Suite;
@@ -19,7 +20,7 @@ describe('flows (time-skipping)', () => {
     const handle = suite.client.workflow.getHandle(workflowId, runId);
     const result = (await handle.result()) as FlowStatus;
     if (process.env.RECORD_HISTORIES === '1') {
-      await writeFile(`test/histories/${recordAs}.json`, JSON.stringify(await handle.fetchHistory()));
+      await writeFile(`test/histories/${recordAs}.json`, historyToText(await handle.fetchHistory()));
     }
     return result;
   }

@@ -1,4 +1,4 @@
-import { condition, continueAsNew, defineQuery, defineSignal, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyLocalActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { FlowActivities, LoadedEnrollment } from '../activities/flow.js';
 import type { PlanStep } from '../core/flow-definition.js';
 import type { StepDone } from '../core/flows.js';
@@ -95,6 +95,9 @@ export async function flowEnrollment({ enrollmentId, carry }: FlowEnrollmentInpu
     }
     const step: PlanStep = plan.steps[at]!;
     state.currentStep = at;
+    // Added once enrollments were running: the memo shows the step in the Temporal UI. Runs that
+    // started before it replay without the memo command.
+    if (patched('flow-current-step-memo')) upsertMemo({ currentStep: at });
     switch (step.type) {
       case 'email':
       case 'mail': {
