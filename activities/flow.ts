@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { getCampaign } from '../core/campaigns.js';
 import { withTransaction, type Db } from '../core/db.js';
 import { checkFlowSteps, planFlow, type FlowPlan } from '../core/flow-definition.js';
-import { endEnrollment, getEnrollmentById, recordStep, type StepDone } from '../core/flows.js';
+import { endEnrollment, getEnrollmentById, markStarted, recordStep, type StepDone } from '../core/flows.js';
 import { acceptMessages } from '../core/messages.js';
 import { formatAddress, type AddressFields } from '../core/postal-address.js';
 import { recipientKey } from '../core/suppressions.js';
@@ -28,11 +28,12 @@ export interface FlowSendRequest {
 export function flowActivities(deps: { db: Db }) {
   const { db } = deps;
   return {
-    /** The enrollment's contact and the flow at the version it enrolled with. */
+    /** Records that the enrollment runs (`flow.enrolled`) and returns its contact and the flow at the version it enrolled with. */
     async loadEnrollment(enrollmentId: string): Promise<LoadedEnrollment> {
       const enrollment = await getEnrollmentById(db, enrollmentId).catch(() => {
         throw ApplicationFailure.nonRetryable(`enrollment ${enrollmentId} is not in the database`, 'NotFound');
       });
+      await markStarted(db, enrollmentId);
       const campaign = await getCampaign(db, enrollment.tenantId, enrollment.campaignId, enrollment.campaignVersion);
       const steps = await checkFlowSteps(db, enrollment.tenantId, campaign.steps);
       return { tenantId: enrollment.tenantId, campaignId: enrollment.campaignId, campaignVersion: enrollment.campaignVersion, contact: enrollment.contact, plan: planFlow(steps) };

@@ -1,4 +1,5 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
+import { benchFlows } from './flows.js';
 import { benchRender } from './render.js';
 import { benchSendLoad } from './send-load.js';
 import { benchSse } from './sse.js';
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   render: benchRender,
   send: benchSendLoad,
   webhooks: benchWebhooks,
+  flows: benchFlows,
   sse: benchSse,
   'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,

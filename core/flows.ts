@@ -68,8 +68,9 @@ export const flowWorkflowId = (tenantId: string, campaignId: string, contactKey:
 
 /**
  * Enrolls a contact, or finds the enrollment that already runs for this contact and campaign.
- * The row is written with its `flow.enrolled` event in one transaction; the flow relay starts
- * its workflow. `reenrolled` says an earlier enrollment of the contact ended before this one.
+ * The flow relay starts its workflow, whose first act records `flow.enrolled` (markStarted), so
+ * the API's transaction takes no tenant-wide lock and the event comes before any `flow.step`. `reenrolled` says an earlier enrollment of the
+ * contact ended before this one.
  */
 export async function enroll(
   db: Db,
@@ -91,12 +92,6 @@ export async function enroll(
     }
     const enrollment = fromRow(inserted.rows[0]);
     const earlier = await tx.query(`SELECT 1 FROM flow_enrollments WHERE tenant_id = $1 AND campaign_id = $2 AND contact_key = $3 AND id <> $4 LIMIT 1`, [input.tenantId, input.campaignId, contactKey, enrollment.id]);
-    await appendEvent(tx, {
-      tenantId: input.tenantId,
-      type: 'flow.enrolled',
-      campaignId: input.campaignId,
-      data: { enrollment_id: enrollment.id, workflow_id: workflowId, contact_key: contactKey, campaign_version: input.campaignVersion, reenrolled: earlier.rows.length > 0 },
-    });
     await tx.query('NOTIFY mailflow_enrolled');
     return { enrollment, created: true, reenrolled: earlier.rows.length > 0 };
   });
@@ -149,6 +144,25 @@ export async function dispatchEnrollments(db: Db, limit: number, start: (batch: 
       );
     }
     return rows.length;
+  });
+}
+
+/** Records that the enrollment's workflow runs, with its `flow.enrolled` event, once. */
+export async function markStarted(db: Db, enrollmentId: string): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    const { rows } = await tx.query(
+      `UPDATE flow_enrollments SET started_at = now() WHERE id = $1 AND started_at IS NULL
+       RETURNING tenant_id, campaign_id, campaign_version, workflow_id, contact_key`,
+      [enrollmentId],
+    );
+    const r = rows[0];
+    if (!r) return;
+    await appendEvent(tx, {
+      tenantId: r.tenant_id,
+      type: 'flow.enrolled',
+      campaignId: r.campaign_id,
+      data: { enrollment_id: enrollmentId, workflow_id: r.workflow_id, contact_key: r.contact_key, campaign_version: r.campaign_version },
+    });
   });
 }
 

@@ -4,7 +4,7 @@ import { getCampaign } from '../../core/campaigns.js';
 import { flowContactSchema, type FlowContact } from '../../core/contacts.js';
 import { withTransaction } from '../../core/db.js';
 import { badRequest, invalidFields, notFound } from '../../core/errors.js';
-import { checkFlowSteps, flowChannels } from '../../core/flow-definition.js';
+import { flowChannels, type FlowStep } from '../../core/flow-definition.js';
 import { enroll, getEnrollment, listEnrollments, requestExit, type Enrollment } from '../../core/flows.js';
 import { getTenantSettings } from '../../core/tenant-settings.js';
 import type { FlowStatus } from '../../workflows/flow-enrollment.js';
@@ -63,7 +63,8 @@ export const flowRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
     if (campaign.type !== 'flow') {
       throw badRequest(`campaign_id: ${campaignId} is a ${campaign.type} campaign, not a flow; send to it with ${campaign.channel === 'email' ? 'POST /api/v1/email' : 'POST /api/v1/send'}`, [{ field: 'campaign_id', message: 'is not a flow campaign' }]);
     }
-    const channels = flowChannels(await checkFlowSteps(deps.db, tenantId, campaign.steps));
+    // The steps were checked when the campaign was saved.
+    const channels = flowChannels((campaign.steps ?? []) as FlowStep[]);
     const parsed = flowContactSchema({ mail: channels.has('mail'), email: channels.has('email') }).safeParse(raw);
     if (!parsed.success) throw invalidFields(where, parsed.error.issues);
     if (channels.has('email') && !(await getTenantSettings(deps.db, tenantId)).sender) {

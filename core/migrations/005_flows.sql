@@ -16,11 +16,13 @@ CREATE TABLE flow_enrollments (
   steps_done       jsonb NOT NULL DEFAULT '[]'::jsonb,
   exit_reason      text,
   dispatched_at    timestamptz,
+  started_at       timestamptz,
   created_at       timestamptz NOT NULL DEFAULT now(),
   ended_at         timestamptz
 );
 -- At most one running enrollment per contact and campaign: a second POST finds the first.
 CREATE UNIQUE INDEX flow_enrollments_running_idx ON flow_enrollments (tenant_id, campaign_id, contact_key) WHERE status = 'running';
+CREATE INDEX flow_enrollments_contact_idx ON flow_enrollments (tenant_id, campaign_id, contact_key);
 CREATE INDEX flow_enrollments_tenant_idx ON flow_enrollments (tenant_id, id DESC);
 CREATE INDEX flow_enrollments_undispatched_idx ON flow_enrollments (created_at) WHERE dispatched_at IS NULL AND status = 'running';
 CREATE INDEX flow_enrollments_recipient_idx ON flow_enrollments USING gin (recipient_keys) WHERE status = 'running';

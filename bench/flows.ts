@@ -1,0 +1,132 @@
+// 10,000 enrollments through POST /api/v1/flow on the whole stack (`npm start`, sandbox provider):
+// enrollments/s and latency from autocannon, how long until every enrollment sent its first email
+// and sleeps on its timer, the RSS of the process that runs the worker (and the API) meanwhile,
+// and the history length of one finished five-step enrollment.
+import { readFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { PROJECT_ROOT } from '../stack/binaries.js';
+import { freePort } from '../stack/ports.js';
+import { launch, seconds, waitForHttp } from './support.js';
+
+async function api(base: string, key: string, method: string, url: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Resident and peak resident memory of a process, in MB. */
+async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+export async function benchFlows(): Promise<void> {
+  const total = Number(process.env.BENCH_FLOW_ENROLLMENTS ?? 10_000);
+  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-flows-${process.pid}`);
+  await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  const ports = {
+    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
+  };
+  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' });
+  const base = `http://127.0.0.1:${ports.PORT}`;
+  const db = new pg.Client({ connectionString: `postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow` });
+  let connection: Connection | undefined;
+  try {
+    await waitForHttp(`${base}/healthz`, 60_000);
+    connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
+    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    const tenant = await api(base, adminKey, 'POST', '/api/v1/tenants', { name: 'Flow bench' });
+    await api(base, adminKey, 'PATCH', `/api/v1/tenants/${tenant.id}/settings`, {
+      sender: { email: 'hello@bench.example' },
+      rateLimits: { apiPerSecond: 100_000, apiBurst: 100_000, providerPerSecond: 100_000 },
+    });
+    const welcome = await api(base, tenant.apiKey, 'POST', '/api/v1/templates', { name: 'welcome', channel: 'email', subject: 'Welcome {{first_name}}', html: '<p>Hi {{first_name}}</p>' });
+    const card = await api(base, tenant.apiKey, 'POST', '/api/v1/templates', { name: 'card', channel: 'mail', html: '<p>Dear {{first_name}}, {{var_field_1}}</p>' });
+    const drip = await api(base, tenant.apiKey, 'POST', '/api/v1/campaigns', {
+      name: 'Drip', type: 'flow',
+      steps: [{ id: 'welcome', type: 'email', templateId: welcome.id }, { id: 'pause', type: 'wait', duration: '1d' }, { id: 'card', type: 'mail', templateId: card.id }],
+    });
+    await db.connect();
+    const workerPid = stack.child.pid!;
+
+    let n = 0;
+    const contact = () => ({
+      first_name: 'Maria', last_name: 'Chen', address_street: '456 Innovation Way', address_city: 'Austin', address_state: 'TX', address_zip: '73301',
+      email: `maria.${n++}@bench.example`, var_field_1: 'Discount50',
+    });
+    const started = Date.now();
+    const result = await new Promise<autocannon.Result>((resolve, reject) =>
+      autocannon(
+        {
+          url: `${base}/api/v1/flow`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+          connections: 16,
+          amount: total,
+          requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ campaign_id: drip.id, contact: contact() }) }) }],
+        },
+        (error, r) => (error ? reject(error) : resolve(r)),
+      ),
+    );
+    const accepted = Date.now();
+    console.log(
+      `flows: ${result['2xx']} of ${total} enrollments accepted in ${seconds(accepted - started)}: ${((result['2xx'] / (accepted - started)) * 1000).toFixed(0)} enrollments/s, ` +
+        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, ${result.non2xx} non-2xx`,
+    );
+
+    // Every enrollment started, sent its welcome email, and now sleeps on its one-day timer.
+    const count = async (sql: string) => Number((await db.query(sql, [drip.id])).rows[0].n);
+    let peakWaiting = 0;
+    const deadline = Date.now() + 20 * 60_000;
+    let waiting = 0;
+    while (Date.now() < deadline) {
+      waiting = await count(`SELECT count(*) AS n FROM flow_enrollments WHERE campaign_id = $1 AND current_step = 'pause'`);
+      peakWaiting = Math.max(peakWaiting, (await memoryOf(workerPid)).rss);
+      if (waiting >= result['2xx']) break;
+      await sleep(500);
+    }
+    const allWaiting = Date.now();
+    console.log(`flows: ${waiting} enrollments started, sent their email and wait on their timer ${seconds(allWaiting - started)} after the first request (${(waiting / ((allWaiting - started) / 1000)).toFixed(0)} enrollments/s end to end)`);
+    for (let i = 0; i < 20; i++) {
+      peakWaiting = Math.max(peakWaiting, (await memoryOf(workerPid)).rss);
+      await sleep(500);
+    }
+    const memory = await memoryOf(workerPid);
+    console.log(`flows: worker process (worker, relays and API in one process) RSS while ${waiting} enrollments wait: ${memory.rss.toFixed(0)} MB now, ${peakWaiting.toFixed(0)} MB peak while waiting, ${memory.peak.toFixed(0)} MB peak over the whole run`);
+
+    // One five-step enrollment to its end: email, wait, branch, mail, exit.
+    const five = await api(base, tenant.apiKey, 'POST', '/api/v1/campaigns', {
+      name: 'Five steps', type: 'flow',
+      steps: [
+        { id: 'welcome', type: 'email', templateId: welcome.id },
+        { id: 'pause', type: 'wait', duration: '2s' },
+        { id: 'vip', type: 'branch', if: { field: 'var_field_1', op: 'eq', value: 'Discount50' }, then: 'card', else: 'done' },
+        { id: 'card', type: 'mail', templateId: card.id },
+        { id: 'done', type: 'exit' },
+      ],
+    });
+    const enrolled = await api(base, tenant.apiKey, 'POST', '/api/v1/flow', { campaign_id: five.id, contact: contact() });
+    let status = '';
+    for (let i = 0; i < 600 && status !== 'completed'; i++) {
+      status = (await api(base, tenant.apiKey, 'GET', `/api/v1/flow/${enrolled.enrollment_id}`)).status;
+      if (status !== 'completed') await sleep(100);
+    }
+    if (connection) {
+      const history = await new Client({ connection }).workflow.getHandle(enrolled.workflow_id).fetchHistory();
+      console.log(`flows: history of one finished five-step enrollment (email, wait, branch, mail, exit): ${history.events?.length} events (status ${status})`);
+    }
+  } finally {
+    await connection?.close();
+    await db.end().catch(() => {});
+    stack.child.kill('SIGTERM');
+    await stack.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
