@@ -24,7 +24,7 @@ export function launch(command: string, args: string[], env: Record<string, stri
   return { child, output: () => output, exited };
 }
 
-export async function waitForHttp(url: string, timeoutMs: number, ok = (status: number) => status === 200): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, ok: (status: number) => boolean = (status) => status === 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

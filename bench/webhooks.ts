@@ -74,6 +74,36 @@ export async function benchWebhooks(): Promise<void> {
     console.log(`webhooks: ${total} events written in ${seconds(writtenIn)} (${Math.round(total / (writtenIn / 1000))}/s); ${latencies.length} delivered`);
     console.log(`webhooks: deliveries/s to a receiver answering at once (4 tenants' endpoints): ${Math.round(rate)} (first to last arrival ${seconds(lastArrival - firstArrival)})`);
     console.log(`webhooks: event committed → delivered: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+
+    // The dispatcher's own capacity: a backlog written while held back (due in an hour), then
+    // released at once; deliveries/s while it drains.
+    latencies.length = 0;
+    firstArrival = 0;
+    await Promise.all(
+      tenants.map(async (tenant, t) => {
+        for (let written = 0; written < total / tenants.length; written += 100) {
+          await withTransaction(db, async (tx) => {
+            for (let i = 0; i < 100; i++) {
+              await appendEvent(tx, { tenantId: tenant.id, type: 'message.processed', messageId: `msg_backlog_${t}_${written + i}`, headers: { 'Tenant-ID': 'bench' } });
+            }
+            await tx.query(`UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour' WHERE tenant_id = $1 AND status = 'pending'`, [tenant.id]);
+          });
+        }
+      }),
+    );
+    committed.clear();
+    const released = Date.now();
+    await db.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`);
+    await db.query(`NOTIFY mailflow_webhooks`);
+    const backlogDeadline = Date.now() + 5 * 60_000;
+    let arrived = 0;
+    const countArrivals = () => arrived;
+    const counter = (req: http.IncomingMessage) => req.on('end', () => arrived++);
+    receiver.on('request', counter);
+    while (countArrivals() < total && Date.now() < backlogDeadline) await new Promise((r) => setTimeout(r, 50));
+    receiver.off('request', counter);
+    const drainedIn = lastArrival - released;
+    console.log(`webhooks: a backlog of ${total} deliveries released at once: ${arrived} delivered in ${seconds(drainedIn)} = ${Math.round(arrived / (drainedIn / 1000))} deliveries/s (the dispatcher's capacity here)`);
   } finally {
     await db.end();
     receiver.closeAllConnections();

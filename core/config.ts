@@ -25,6 +25,8 @@ export const configSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_CLI_PATH: optionalText,
+  STACK_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(200),
   POSTGRES_PORT: port.default(5433),
   SFTP_PORT: port.default(2222),
   SFTP_POLL_INTERVAL: durationMs.default(30_000),

@@ -100,9 +100,11 @@ export async function launchStack(baseConfig: Config, logger: Logger): Promise<S
     if (registered.length) logger.info({ registered }, 'search attributes registered');
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
-    const worker: EngineWorker = await createWorker({ config: stackConfig, db, workflowBundlePath: bundleFile });
-    stops.push({ name: 'worker', stop: () => worker.shutdown() });
-    worker.running.catch((error) => logger.error({ err: error }, 'worker stopped with an error'));
+    if (config.STACK_WORKER) {
+      const worker: EngineWorker = await createWorker({ config: stackConfig, db, workflowBundlePath: bundleFile });
+      stops.push({ name: 'worker', stop: () => worker.shutdown() });
+      worker.running.catch((error) => logger.error({ err: error }, 'worker stopped with an error'));
+    }
 
     const api: FastifyInstance = await buildApi({ config: stackConfig, db, temporal: client, logger: logger.child({ component: 'api' }) });
     await api.listen({ port: config.PORT, host: config.HOST });

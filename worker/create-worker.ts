@@ -55,7 +55,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Engine
     shutdownGraceTime: '10s',
     // Flows sleep for days: a run not in the cache is replayed from history when its timer fires,
     // so the cache bounds the worker's memory, not the number of enrollments it can hold.
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   // Beside every worker: the relays that turn accepted ledger rows into sendMessage workflows and
   // enrollments into flowEnrollment workflows, the one that signals flows their message events and

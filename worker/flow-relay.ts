@@ -54,7 +54,9 @@ export function startFlowRelay(options: { db: Db; databaseUrl: string; client: C
     pass: async () =>
       (await dispatchEnrollments(db, BATCH, async (batch) => {
         const started = await inParallel(batch, IN_FLIGHT, startOne);
-        return started.map((e) => ({ id: e.id, runId: runIds.get(e.id)! }));
+        const ids = started.map((e) => ({ id: e.id, runId: runIds.get(e.id)! }));
+        runIds.clear();
+        return ids;
       })) === BATCH,
   });
 }
