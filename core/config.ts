@@ -26,7 +26,7 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_CLI_PATH: optionalText,
   STACK_WORKER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(200),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(100_000).default(100),
   POSTGRES_PORT: port.default(5433),
   SFTP_PORT: port.default(2222),
   SFTP_POLL_INTERVAL: durationMs.default(30_000),

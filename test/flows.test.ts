@@ -133,4 +133,30 @@ describe('flows (time-skipping)', () => {
     assert.equal((await getEnrollment(suite, tenant.apiKey, first.enrollment_id)).campaign_version, 1);
     assert.equal((await getEnrollment(suite, tenant.apiKey, second.enrollment_id)).campaign_version, 2);
   });
+
+  it('a flow that loops for months continues as new and keeps each run\'s history bounded', async () => {
+    const tenant = await flowTenant(suite, 'Loops');
+    const campaignId = await flowCampaign(suite, tenant.apiKey, [
+      { id: 'digest', type: 'email', templateId: tenant.templates.welcome },
+      { id: 'week', type: 'wait', duration: 'P7D', next: 'digest' },
+    ], 'Weekly digest');
+    const { enrollment_id, workflow_id } = (await suite.call('POST', '/api/v1/flow', { key: tenant.apiKey, body: referenceFlowBody(campaignId) })).json();
+    const firstRun = await startedRun(suite, enrollment_id);
+    const handle = suite.client.workflow.getHandle(workflow_id);
+    let runs = 1;
+    // Skip a year at a time until the run has continued as new (about 75 weeks of sends fit in one run).
+    for (let year = 0; year < 4 && runs === 1; year++) {
+      await suite.testEnv!.sleep(365 * 86_400_000);
+      if ((await handle.describe()).runId !== firstRun) runs++;
+    }
+    assert.equal(runs, 2, 'the run continued as new');
+    const view = await waitForEnrollment(suite, tenant.apiKey, enrollment_id, (e) => e.status === 'running' && e.current_step !== null);
+    const sent = view.steps_done.filter((s) => s.step === 'digest').length;
+    assert.ok(sent > 50, `${sent} weekly emails sent, the state carried across runs`);
+    const history = await handle.fetchHistory();
+    assert.ok(history.events!.length < 2_000, `the current run's history has ${history.events!.length} events`);
+    await suite.call('DELETE', `/api/v1/flow/${enrollment_id}`, { key: tenant.apiKey });
+    const exited = await finish(workflow_id, (await handle.describe()).runId, 'weekly-loop-after-continue-as-new');
+    assert.equal(exited.status, 'exited');
+  });
 });

@@ -106,9 +106,10 @@ export const flowRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   }, async (request) => {
     const enrollment = await getEnrollment(deps.db, tenantOf(request), request.params.id);
     if (enrollment.status !== 'running' || !enrollment.runId) return present(enrollment);
-    // The run answers for itself while it runs; if it cannot (no worker), the last recorded step does.
+    // The run answers for itself while it runs (the latest run: a long flow continues as new; while
+    // this enrollment runs no other holds its workflow id). If it cannot (no worker), the last recorded step does.
     const live = await deps.temporal.workflow
-      .getHandle(enrollment.workflowId, enrollment.runId)
+      .getHandle(enrollment.workflowId)
       .query<FlowStatus>('status')
       .catch((error) => {
         request.log.warn({ err: error, enrollmentId: enrollment.id }, 'flow status query failed; answering from the database');
