@@ -2,22 +2,12 @@
 // enrollments/s and latency from autocannon, how long until every enrollment sent its first email
 // and sleeps on its timer, the RSS of the process that runs the worker (and the API) meanwhile,
 // and the history length of one finished five-step enrollment.
-import { readFile, mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../stack/binaries.js';
-import { freePort } from '../stack/ports.js';
-import { launch, seconds, waitForHttp } from './support.js';
-
-async function api(base: string, key: string, method: string, url: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
+import { callApi as api, launch, launchBenchStack, seconds, waitForHttp } from './support.js';
 
 /** Resident and peak resident memory of a process, in MB. */
 async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
@@ -28,28 +18,15 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
 
 export async function benchFlows(): Promise<void> {
   const total = Number(process.env.BENCH_FLOW_ENROLLMENTS ?? 10_000);
-  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-flows-${process.pid}`);
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const ports = {
-    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
-  };
   // The worker runs in its own process, as in production, so its memory is its own.
-  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', STACK_WORKER: 'false' });
+  const stack = await launchBenchStack('flows', { DATABASE_POOL_SIZE: '20', STACK_WORKER: 'false' });
   let worker: ReturnType<typeof launch> | undefined;
-  const base = `http://127.0.0.1:${ports.PORT}`;
-  const db = new pg.Client({ connectionString: `postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow` });
+  const { base } = stack;
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
   let connection: Connection | undefined;
   try {
     await waitForHttp(`${base}/healthz`, 60_000, (status): boolean => status === 503 || status === 200);
-    worker = launch(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
-      DATABASE_URL: `postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow`, TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_PORT}`,
-      DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20',
-      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS && { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }),
-    });
-    await waitForHttp(`${base}/healthz`, 60_000);
-    connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
-    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    const adminKey = stack.adminKey();
     const tenant = await api(base, adminKey, 'POST', '/api/v1/tenants', { name: 'Flow bench' });
     await api(base, adminKey, 'PATCH', `/api/v1/tenants/${tenant.id}/settings`, {
       sender: { email: 'hello@bench.example' },
@@ -62,33 +39,55 @@ export async function benchFlows(): Promise<void> {
       steps: [{ id: 'welcome', type: 'email', templateId: welcome.id }, { id: 'pause', type: 'wait', duration: '1d' }, { id: 'card', type: 'mail', templateId: card.id }],
     });
     await db.connect();
-    const workerPid = worker.child.pid!;
-    console.log(`flows: worker process (worker and its relays) at rest before the load: ${(await memoryOf(workerPid)).rss.toFixed(0)} MB RSS`);
 
     let n = 0;
     const contact = () => ({
       first_name: 'Maria', last_name: 'Chen', address_street: '456 Innovation Way', address_city: 'Austin', address_state: 'TX', address_zip: '73301',
       email: `maria.${n++}@bench.example`, var_field_1: 'Discount50',
     });
+    const enrollAll = (campaignId: string) =>
+      new Promise<autocannon.Result>((resolve, reject) =>
+        autocannon(
+          {
+            url: `${base}/api/v1/flow`,
+            method: 'POST',
+            headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
+            connections: 16,
+            amount: total,
+            requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ campaign_id: campaignId, contact: contact() }) }) }],
+          },
+          (error, r) => (error ? reject(error) : resolve(r)),
+        ),
+      );
+    const report = (label: string, result: autocannon.Result, ms: number) =>
+      console.log(
+        `flows: ${label}: ${result['2xx']} of ${total} enrollments accepted in ${seconds(ms)}: ${((result['2xx'] / ms) * 1000).toFixed(0)} enrollments/s, ` +
+          `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, ${result.non2xx} non-2xx`,
+      );
+
+    // The accept path alone, before any worker runs (workers on other machines, as in production);
+    // those enrollments are then set aside so the worker never starts them.
+    const acceptOnly = await api(base, tenant.apiKey, 'POST', '/api/v1/campaigns', { name: 'Accept only', type: 'flow', steps: [{ id: 'welcome', type: 'email', templateId: welcome.id }] });
+    const aloneStarted = Date.now();
+    report('accept path alone (API + Postgres, no worker running)', await enrollAll(acceptOnly.id), Date.now() - aloneStarted);
+    await db.query(`UPDATE flow_enrollments SET status = 'exited', exit_reason = 'bench', dispatched_at = now() WHERE campaign_id = $1`, [acceptOnly.id]);
+
+    worker = launch(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+      DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, DATA_DIR: stack.dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20',
+      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS && { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }),
+      // e.g. BENCH_WORKER_NODE_OPTIONS=--max-old-space-size=256: the worker's V8 heap limit.
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }),
+    });
+    if (process.env.BENCH_WORKER_NODE_OPTIONS) console.log(`flows: worker started with NODE_OPTIONS=${process.env.BENCH_WORKER_NODE_OPTIONS}`);
+    await waitForHttp(`${base}/healthz`, 60_000);
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const workerPid = worker.child.pid!;
+    console.log(`flows: worker process (worker and its relays) at rest before the load: ${(await memoryOf(workerPid)).rss.toFixed(0)} MB RSS`);
+
     const started = Date.now();
-    const result = await new Promise<autocannon.Result>((resolve, reject) =>
-      autocannon(
-        {
-          url: `${base}/api/v1/flow`,
-          method: 'POST',
-          headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
-          connections: 16,
-          amount: total,
-          requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ campaign_id: drip.id, contact: contact() }) }) }],
-        },
-        (error, r) => (error ? reject(error) : resolve(r)),
-      ),
-    );
+    const result = await enrollAll(drip.id);
     const accepted = Date.now();
-    console.log(
-      `flows: ${result['2xx']} of ${total} enrollments accepted in ${seconds(accepted - started)}: ${((result['2xx'] / (accepted - started)) * 1000).toFixed(0)} enrollments/s, ` +
-        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms, ${result.non2xx} non-2xx`,
-    );
+    report('whole stack (API, worker, Temporal and Postgres on these 2 cores)', result, accepted - started);
 
     // Every enrollment started, sent its welcome email, and now sleeps on its one-day timer.
     const count = async (sql: string) => Number((await db.query(sql, [drip.id])).rows[0].n);
@@ -136,8 +135,6 @@ export async function benchFlows(): Promise<void> {
     await db.end().catch(() => {});
     worker?.child.kill('SIGTERM');
     await worker?.exited;
-    stack.child.kill('SIGTERM');
-    await stack.exited;
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

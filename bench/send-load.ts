@@ -1,8 +1,6 @@
 // /send under load against the whole stack (`npm start`, sandbox provider): sustained requests/s
 // with p50/p99 latency from autocannon, the time until every accepted message reached the sandbox,
 // and the Temporal dev server's own ceiling in workflow starts/s measured in the same run.
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { buildApi } from '../api/app.js';
@@ -10,22 +8,15 @@ import { generateAdminKey, loadConfig } from '../core/config.js';
 import { createPool } from '../core/db.js';
 import { migrate } from '../core/migrate.js';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../stack/binaries.js';
 import { freePort } from '../stack/ports.js';
 import { measureStartRate } from './temporal-ceiling.js';
-import { launch, seconds, waitForHttp } from './support.js';
+import { callApi as api, launchBenchStack, seconds, waitForHttp } from './support.js';
 
 const BODY = JSON.stringify({
   first_name: 'Ada', last_name: 'Lovelace', address_street: '10 Downing St', address_city: 'London',
   address_state: '', address_zip: 'SW1A 2AA', var_field_1: 'Plan Upgrade',
 });
 
-async function api(base: string, key: string, method: string, url: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
 
 function runLoad(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -71,18 +62,12 @@ async function benchAcceptPath(postgresPort: string, temporalAddress: string, ra
 export async function benchSendLoad(): Promise<void> {
   const rate = Number(process.env.BENCH_SEND_RATE ?? 300);
   const duration = Number(process.env.BENCH_SEND_SECONDS ?? 20);
-  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-send-${process.pid}`);
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const ports = {
-    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
-  };
-  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' });
-  const base = `http://127.0.0.1:${ports.PORT}`;
-  const db = new pg.Client({ connectionString: `postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow` });
+  const stack = await launchBenchStack('send', { DATABASE_POOL_SIZE: '20' });
+  const { base, ports } = stack;
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
   try {
     await waitForHttp(`${base}/healthz`, 60_000);
-    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    const adminKey = stack.adminKey();
     const tenant = await api(base, adminKey, 'POST', '/api/v1/tenants', { name: 'Bench' });
     await api(base, adminKey, 'PATCH', `/api/v1/tenants/${tenant.id}/settings`, { rateLimits: { apiPerSecond: 100_000, apiBurst: 100_000, providerPerSecond: 100_000 } });
     const template = await api(base, tenant.apiKey, 'POST', '/api/v1/templates', { name: 'card', channel: 'mail', html: '<p>Dear {{first_name}} {{last_name}}, {{var_field_1}}. <<unsubscribe>></p>' });
@@ -136,8 +121,6 @@ export async function benchSendLoad(): Promise<void> {
     console.log(`send: Temporal dev server ceiling in this run (bare client, no worker for the queue, before the load): ${ceilingBefore.toFixed(0)} workflow starts/s`);
   } finally {
     await db.end().catch(() => {});
-    stack.child.kill('SIGTERM');
-    await stack.exited;
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

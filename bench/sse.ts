@@ -1,31 +1,20 @@
 // 100 Server-Sent Events clients on one tenant: events per second fanned out, and the worst
 // client's lag from an event's commit to its arrival.
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { createPool, withTransaction } from '../core/db.js';
 import { appendEvent } from '../core/events.js';
-import { PROJECT_ROOT } from '../stack/binaries.js';
-import { freePort } from '../stack/ports.js';
-import { launch, percentile, seconds, waitForHttp } from './support.js';
+import { callApi, launchBenchStack, percentile, seconds, waitForHttp } from './support.js';
 
 export async function benchSse(): Promise<void> {
   const clients = Number(process.env.BENCH_SSE_CLIENTS ?? 100);
   const total = Number(process.env.BENCH_SSE_EVENTS ?? 2_000);
-  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-sse-${process.pid}`);
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const ports = {
-    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
-  };
-  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  const db = createPool(`postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow`, 2);
+  const stack = await launchBenchStack('sse');
+  const db = createPool(stack.databaseUrl, 2);
   const committed = new Map<number, number>();
   const aborts = new AbortController();
   try {
-    const base = `http://127.0.0.1:${ports.PORT}`;
+    const { base } = stack;
     await waitForHttp(`${base}/healthz`, 60_000);
-    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
-    const tenant = (await (await fetch(`${base}/api/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Streams' }) })).json()) as { id: string; apiKey: string };
+    const tenant = (await callApi(base, stack.adminKey(), 'POST', '/api/v1/tenants', { name: 'Streams' })) as { id: string; apiKey: string };
 
     const worstLag = new Array<number>(clients).fill(0);
     const received = new Array<number>(clients).fill(0);
@@ -80,8 +69,6 @@ export async function benchSse(): Promise<void> {
   } finally {
     aborts.abort();
     await db.end();
-    stack.child.kill('SIGTERM');
-    await stack.exited;
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

@@ -2,23 +2,13 @@
 // at once, and the latency from an event's commit to its arrival (p50/p99).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { createPool, withTransaction } from '../core/db.js';
 import { appendEvent } from '../core/events.js';
-import { PROJECT_ROOT } from '../stack/binaries.js';
-import { freePort } from '../stack/ports.js';
-import { launch, percentile, seconds, waitForHttp } from './support.js';
+import { launchBenchStack, percentile, seconds, waitForHttp } from './support.js';
 
 export async function benchWebhooks(): Promise<void> {
   const total = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
-  const dataDir = path.join(PROJECT_ROOT, '.cache', `bench-webhooks-${process.pid}`);
-  await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const ports = {
-    PORT: String(await freePort()), POSTGRES_PORT: String(await freePort()), TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()), SFTP_PORT: String(await freePort()),
-  };
-  const stack = launch(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { ...ports, DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' });
+  const stack = await launchBenchStack('webhooks', { DATABASE_POOL_SIZE: '20' });
   const latencies: number[] = [];
   let firstArrival = 0;
   let lastArrival = 0;
@@ -38,11 +28,11 @@ export async function benchWebhooks(): Promise<void> {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const db = createPool(`postgres://mailflow:mailflow@127.0.0.1:${ports.POSTGRES_PORT}/mailflow`, 4);
+  const db = createPool(stack.databaseUrl, 4);
   try {
-    const base = `http://127.0.0.1:${ports.PORT}`;
+    const { base } = stack;
     await waitForHttp(`${base}/healthz`, 60_000);
-    const adminKey = /Admin key\s+(\S+)/.exec(stack.output())![1]!;
+    const adminKey = stack.adminKey();
     const call = async (key: string, method: string, route: string, body: unknown) =>
       (await fetch(`${base}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
     // Four tenants with an endpoint each, written in parallel: one tenant's events are serialised by
@@ -108,8 +98,6 @@ export async function benchWebhooks(): Promise<void> {
     await db.end();
     receiver.closeAllConnections();
     receiver.close();
-    stack.child.kill('SIGTERM');
-    await stack.exited;
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
