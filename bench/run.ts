@@ -1,4 +1,5 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
+import { benchFileParse } from './file-parse.js';
 import { benchFlows } from './flows.js';
 import { benchRender } from './render.js';
 import { benchSendLoad } from './send-load.js';
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   send: benchSendLoad,
   webhooks: benchWebhooks,
   flows: benchFlows,
+  'file-parse': benchFileParse,
   sse: benchSse,
   'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,
