@@ -16,7 +16,7 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(w! * UNIT_MS.w + d! * UNIT_MS.d + h! * UNIT_MS.h + m! * UNIT_MS.m + s! * UNIT_MS.s);
 }
 
-export const DURATION_HINT = 'write it like 5s, 2h, 3d or ISO 8601 like P3D or PT2H';
+export const DURATION_HINT = 'write it like 500ms, 5s, 2h, 3d or ISO 8601 like P3D or PT2H';
 
 /** A zod string such as `30s` that parses to milliseconds. */
 export const durationMs = z.string().transform((text, ctx) => {
