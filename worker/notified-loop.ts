@@ -16,8 +16,14 @@ export function startNotifiedLoop(options: { name: string; databaseUrl: string; 
   const { name, logger } = options;
   let running = true;
   let wake: (() => void) | undefined;
+  // A wake-up that comes while a pass runs may be about rows that pass did not see: run again at once.
+  let wokenDuringPass = false;
+  const nudge = () => {
+    if (wake) wake();
+    else wokenDuringPass = true;
+  };
   const listener = new pg.Client({ connectionString: options.databaseUrl });
-  listener.on('notification', () => wake?.());
+  listener.on('notification', nudge);
   listener.on('error', (error) => logger.warn({ err: error }, `${name} lost its LISTEN connection; polling only`));
   const listening = listener.connect().then(() => listener.query(`LISTEN ${options.channel}`)).catch((error) => {
     logger.warn({ err: error }, `${name} could not LISTEN; polling only`);
@@ -27,12 +33,13 @@ export function startNotifiedLoop(options: { name: string; databaseUrl: string; 
     await listening;
     while (running) {
       let more = false;
+      wokenDuringPass = false;
       try {
         more = await options.pass();
       } catch (error) {
         if (running) logger.warn({ err: error }, `${name} pass failed; retrying`);
       }
-      if (more || !running) continue;
+      if (more || wokenDuringPass || !running) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.idleMs);
         wake = () => {
@@ -45,7 +52,7 @@ export function startNotifiedLoop(options: { name: string; databaseUrl: string; 
   })();
 
   return {
-    wake: () => wake?.(),
+    wake: nudge,
     async stop() {
       running = false;
       wake?.();
