@@ -3,10 +3,10 @@ import { parse } from 'csv-parse';
 import { fileRowSchema } from '../core/contacts.js';
 import type { Channel } from '../core/templates.js';
 
-/** The Postalytics header names a file campaign maps by default (and `email` for email campaigns). */
-export const DEFAULT_COLUMNS = ['first_name', 'last_name', 'organization', 'address_street', 'address_street2', 'address_city', 'address_state', 'address_zip', 'address_country', 'email', 'external_id'];
+// Headers map to the contact field of the same name (Postalytics' header names) unless the
+// campaign's `columns` say otherwise. What each channel cannot do without:
 const REQUIRED: Record<Channel, string[][]> = {
-  // Each inner list: at least one of these fields must have a column.
+  // each inner list: at least one of these fields must have a column
   mail: [['first_name', 'last_name', 'organization'], ['address_street'], ['address_city'], ['address_zip']],
   email: [['email']],
 };
