@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
 import { diagnosticsActivities } from './diagnostics.js';
+import { fileActivities } from './files.js';
 import { flowActivities } from './flow.js';
 import { sendActivities } from './send.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -14,10 +15,12 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, bound to the process's shared resources. */
 export function createActivities(deps: ActivityDeps) {
+  const send = sendActivities(deps);
   return {
     ...diagnosticsActivities(deps.db),
-    ...sendActivities(deps),
+    ...send,
     ...flowActivities(deps),
+    ...fileActivities({ db: deps.db, send }),
   };
 }
 export type EngineActivities = ReturnType<typeof createActivities>;

@@ -6,6 +6,7 @@ import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { eventStreamRoutes } from './routes/event-stream.js';
+import { fileRoutes } from './routes/files.js';
 import { flowRoutes } from './routes/flows.js';
 import { eventRoutes } from './routes/events.js';
 import { providerEventRoutes } from './routes/provider-events.js';
@@ -62,6 +63,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
       await v1.register(suppressionRoutes, deps);
       await v1.register(sendRoutes, deps);
       await v1.register(flowRoutes, deps);
+      await v1.register(fileRoutes, deps);
       await v1.register(messageRoutes, deps);
       await v1.register(webhookRoutes, deps);
       await v1.register(eventRoutes, deps);

@@ -51,9 +51,9 @@ export interface NewMessage {
   recipientKey: string;
   request: Record<string, unknown>;
   headers: Record<string, string>;
-  /** The flow enrollment that sends it (its workflow sends it, so the send relay leaves it alone). */
+  /** The flow enrollment that sends it. */
   enrollmentId?: string;
-  /** The workflow that sends it, when not its own sendMessage workflow. */
+  /** The workflow that sends it (a flow, a file), when not its own sendMessage workflow: the send relay leaves it alone. */
   workflowId?: string;
 }
 
@@ -99,10 +99,10 @@ export async function acceptMessages(db: Db, messages: NewMessage[]): Promise<Ar
       const inserted = await tx.query(
         `INSERT INTO messages (id, tenant_id, idempotency_key, request_hash, workflow_id, channel, campaign_id, campaign_version,
                                template_id, recipient, recipient_key, request, headers, status, enrollment_id, dispatched_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'accepted', $14::text, CASE WHEN $14::text IS NULL THEN NULL ELSE now() END)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'accepted', $14::text, CASE WHEN $15::boolean THEN now() END)
          ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *`,
         [newId('msg'), m.tenantId, m.idempotencyKey, hash, m.workflowId ?? sendWorkflowId(m.tenantId, m.idempotencyKey), m.channel, m.campaignId ?? null,
-          m.campaignVersion ?? null, m.templateId ?? null, m.recipient, m.recipientKey, m.request, m.headers, m.enrollmentId ?? null],
+          m.campaignVersion ?? null, m.templateId ?? null, m.recipient, m.recipientKey, m.request, m.headers, m.enrollmentId ?? null, m.workflowId !== undefined],
       );
       if (inserted.rows[0]) {
         accepted.push({ ...fromRow(inserted.rows[0]), created: true });
@@ -114,7 +114,7 @@ export async function acceptMessages(db: Db, messages: NewMessage[]): Promise<Ar
       }
       accepted.push({ ...fromRow(existing.rows[0]), created: false });
     }
-    if (accepted.some((m) => m.created && !m.enrollmentId)) await tx.query(`NOTIFY mailflow_accepted`);
+    if (messages.some((m, i) => accepted[i]!.created && m.workflowId === undefined)) await tx.query(`NOTIFY mailflow_accepted`);
     return accepted;
   });
 }

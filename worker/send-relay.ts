@@ -4,7 +4,7 @@ import type { Db } from '../core/db.js';
 import type { Logger } from '../core/logger.js';
 import { dispatchAccepted, type Undispatched } from '../core/messages.js';
 import { searchAttributesFor } from '../workflows/search-attributes.js';
-import { inParallel } from './in-parallel.js';
+import { inParallel } from '../core/in-parallel.js';
 import { startNotifiedLoop } from './notified-loop.js';
 
 const BATCH = 200;

@@ -2,3 +2,5 @@
 export { tenantDiagnostics } from './diagnostics.js';
 export { sendMessage } from './send-message.js';
 export { flowEnrollment } from './flow-enrollment.js';
+export { fileCampaign } from './file-campaign.js';
+export { sftpPoll } from './sftp-poll.js';
