@@ -29,7 +29,8 @@ describe('file campaigns over SFTP', () => {
   let uploader: SftpClient;
   let privateKey: string;
   before(async () => {
-    suite = await setupSuite('file_campaigns');
+    // Every tenant with an inbox gets a schedule polling it this often, beside the explicit polls.
+    suite = await setupSuite('file_campaigns', { SFTP_POLL_INTERVAL: '2s' });
     await suite.startWorker();
     privateKey = await readFile(suite.env.TEST_SFTP_KEY_PATH, 'utf8');
     uploader = new SftpClient();
@@ -71,11 +72,13 @@ describe('file campaigns over SFTP', () => {
     const t = await fileTenant('AFC sample');
     const name = `${t.campaignId}_batch.csv`;
     await uploader.put(Buffer.from(SAMPLE), `${t.base}/inbox/${name}`);
-    assert.equal((await poll(t)).files_started, 1);
+    await poll(t);
     const file = await fileNamed(t, name, (f) => f.status === 'processed');
     assert.deepEqual([file.rows_total, file.rows_valid, file.rows_invalid, file.rows_sent], [2, 2, 0, 2]);
     const pieces = await sandbox(t);
     assert.equal(pieces.length, 2);
+    const schedule = await suite.client.schedule.getHandle(`sftp-poll/${t.id}`).describe();
+    assert.equal(schedule.spec.intervals?.[0]?.every, 2_000);
     assert.ok(pieces.some((p) => /Dear Jared, Renewal Offer/.test(p.html)));
     assert.deepEqual(await readdir(path.join(t.local, 'processed')), [name]);
     assert.deepEqual(await readdir(path.join(t.local, 'inbox')), []);
@@ -107,7 +110,8 @@ describe('file campaigns over SFTP', () => {
       'Kim,Park,5 Cedar St,Portland,OR,97201,Offer\r\n' +
       '\r\n';
     await uploader.put(Buffer.from(messy), `${t.base}/inbox/${name}`);
-    await poll(t);
+    // Two polls at once (and the schedule beside them): the file is claimed once, each row sent once.
+    await Promise.all([poll(t), poll(t)]);
     const file = await fileNamed(t, name, (f) => f.status === 'processed');
     assert.deepEqual([file.rows_total, file.rows_valid, file.rows_invalid, file.rows_suppressed, file.rows_sent], [4, 2, 2, 1, 1]);
     assert.deepEqual(file.errors, [
@@ -123,7 +127,7 @@ describe('file campaigns over SFTP', () => {
     const t = await fileTenant('AFC refused');
     const name = `${t.campaignId}_nozip.csv`;
     await uploader.put(Buffer.from('first_name,last_name,address_street,address_city,address_state\nA,B,1 St,Boston,MA\n'), `${t.base}/inbox/${name}`);
-    await poll(t);
+    // No explicit poll: the tenant's schedule finds it.
     const file = await fileNamed(t, name, (f) => f.status === 'failed');
     assert.match(file.reason!, /missing required column: address_zip/);
     assert.deepEqual((await readdir(path.join(t.local, 'errors'))).sort(), [name, `${name}.errors.csv`]);

@@ -4,6 +4,7 @@ import { notFound } from '../../core/errors.js';
 import type { Principal } from '../../core/scopes.js';
 import { getTenantSettings, patchTenantSettings, redactSettings, tenantSettingsSchema } from '../../core/tenant-settings.js';
 import type { ApiDeps } from '../deps.js';
+import { syncSftpSchedule } from '../sftp-schedule.js';
 import { authErrors, idParamsSchema } from '../schemas/common.js';
 
 // A patch names the sections it changes; null clears one.
@@ -37,6 +38,8 @@ export const settingsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
     },
   }, async (request) => {
     ownTenant(request.principal, request.params.id);
-    return redactSettings(await patchTenantSettings(deps.db, request.params.id, request.body));
+    const settings = await patchTenantSettings(deps.db, request.params.id, request.body);
+    if ('sftp' in request.body) await syncSftpSchedule(deps.temporal, deps.config, request.params.id, !!settings.sftp);
+    return redactSettings(settings);
   });
 };
