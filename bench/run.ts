@@ -1,4 +1,5 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default) and prints their figures.
+import { benchFileCampaign } from './file-campaign.js';
 import { benchFileParse } from './file-parse.js';
 import { benchFlows } from './flows.js';
 import { benchRender } from './render.js';
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   webhooks: benchWebhooks,
   flows: benchFlows,
   'file-parse': benchFileParse,
+  'file-campaign': benchFileCampaign,
   sse: benchSse,
   'temporal-ceiling': benchTemporalCeiling,
   tests: benchTestSuite,
