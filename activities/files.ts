@@ -8,7 +8,6 @@ import { recipientKey } from '../core/suppressions.js';
 import { getTenantSettings } from '../core/tenant-settings.js';
 import { readCampaignFile, FileRejected, type RowError } from '../sftp-ingest/csv-rows.js';
 import { SftpInbox } from '../sftp-ingest/inbox.js';
-import { inParallel } from '../core/in-parallel.js';
 import type { SendActivities } from './send.js';
 
 /** Rows per chunk: one activity accepts and sends them; the workflow only counts chunks. */
@@ -127,12 +126,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
       );
       await db.query(`UPDATE file_rows r SET message_id = m.id FROM unnest($2::int[], $3::text[]) AS m(row, id) WHERE r.file_id = $1 AND r.row = m.row`, [fileId, rows.map((r) => r.row), accepted.map((m) => m.id)]);
       // Each message is sent once: a retried chunk finds the finished ones final in the ledger.
-      await inParallel(accepted, SENDS_IN_FLIGHT, async (message) => {
-        const prepared = await send.prepareMessage(file.tenantId, message.id);
-        if (prepared.status === 'rendered') await send.deliverMessage(file.tenantId, message.id);
-        heartbeat({ chunk });
-        return true;
-      });
+      await send.sendBatch(file.tenantId, accepted.map((m) => m.id), SENDS_IN_FLIGHT);
     },
 
     /** Counts from the ledger, the file to processed/ (with its errors report when rows were invalid), and `file.processed`. */

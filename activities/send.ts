@@ -4,15 +4,16 @@ import { composeMessage } from '../core/compose.js';
 import type { EmailRequest } from '../core/compose.js';
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
-import { getMessage, isFinal, transitionMessage, type Message, type MessageStatus } from '../core/messages.js';
+import { getMessage, getMessages, isFinal, transitionMessage, transitionMessages, type Message, type MessageStatus, type Rendering, type Transition } from '../core/messages.js';
 import { reserveSlot } from '../core/rate-limit.js';
 import { TemplateRenderer } from '../core/render.js';
 import { storeSandboxMessage } from '../core/sandbox.js';
 import { checkSuppressed } from '../core/suppressions.js';
 import { DEFAULT_RATE, type TenantSettings } from '../core/tenant-settings.js';
-import { getTemplate } from '../core/templates.js';
+import { getTemplate, type TemplateVersion } from '../core/templates.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import { ProviderError, type ProviderReceipt } from '../providers/types.js';
+import { inParallel } from '../core/in-parallel.js';
 
 export interface SendOutcome {
   status: MessageStatus;
@@ -54,6 +55,48 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       storeMail: (p) => storeSandboxMessage(db, { messageId: p.messageId, channel: 'mail', recipient: Object.values(p.contact).join(' '), html: p.html, headers: {}, payload: { contact: p.contact, endPoint: p.endPoint } }),
     });
 
+  /** One provider call for a rendered message, with the message id as idempotency key. */
+  const callProvider = async (message: Message, settings: TenantSettings, providerName: string, credentials: Record<string, unknown>, signal: AbortSignal): Promise<ProviderReceipt> => {
+    if (message.channel === 'email') {
+      const provider = providers.emailProvider(providerName);
+      if (!provider) throw new ProviderError(`no email provider named ${providerName} is registered`, false);
+      const request = message.request as unknown as EmailRequest;
+      return provider.sendEmail(
+        {
+          messageId: message.id,
+          from: request.from,
+          to: { email: request.to.email, name: request.to.name },
+          subject: message.rendered!.subject ?? '',
+          html: message.rendered!.html,
+          text: message.rendered!.text,
+          headers: message.rendered!.headers,
+          ippool: request.ippool ?? settings.ippool,
+          groups: request.groups,
+          trackOpens: request.trackOpens,
+          trackClicks: request.trackClicks,
+        },
+        credentials,
+        signal,
+      );
+    }
+    const provider = providers.mailProvider(providerName);
+    if (!provider) throw new ProviderError(`no mail provider named ${providerName} is registered`, false);
+    const contact = Object.fromEntries(Object.entries(message.request).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const campaign = message.campaignId ? await getCampaign(db, message.tenantId, message.campaignId, message.campaignVersion ?? undefined) : undefined;
+    return provider.sendMail({ messageId: message.id, contact, html: message.rendered!.html, endPoint: campaign?.provider?.postalytics?.endPoint }, credentials, signal);
+  };
+  const providerFor = (channel: Message['channel'], settings: TenantSettings) => {
+    const providerName = (channel === 'email' ? settings.providers?.email : settings.providers?.mail) ?? 'sandbox';
+    return { providerName, credentials: ((settings as Record<string, unknown>)[providerName] ?? {}) as Record<string, unknown> };
+  };
+  const render = (message: Message, tenant: { settings: TenantSettings; unsubscribeSecret: string }, template: TemplateVersion | undefined): Rendering => {
+    try {
+      return composeMessage({ renderer, publicUrl: config.publicUrl, unsubscribeSecret: tenant.unsubscribeSecret, postalAddress: tenant.settings.postalAddress, template }, message);
+    } catch (error) {
+      throw ApplicationFailure.nonRetryable(`rendering failed: ${(error as Error).message}`, 'RenderFailed');
+    }
+  };
+
   return {
     /** Suppression check, then rendering into the ledger. Done once: a retry finds the result. */
     async prepareMessage(tenantId: string, messageId: string): Promise<SendOutcome> {
@@ -68,12 +111,7 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       }
       const tenant = await tenantContext(db, tenantId);
       const template = message.templateId ? await getTemplate(db, tenantId, message.templateId, message.templateVersion ?? undefined) : undefined;
-      let rendered;
-      try {
-        rendered = composeMessage({ renderer, publicUrl: config.publicUrl, unsubscribeSecret: tenant.unsubscribeSecret, postalAddress: tenant.settings.postalAddress, template }, message);
-      } catch (error) {
-        throw ApplicationFailure.nonRetryable(`rendering failed: ${(error as Error).message}`, 'RenderFailed');
-      }
+      const rendered = render(message, tenant, template);
       await transitionMessage(db, message, { status: 'rendered', rendered, templateVersion: template?.version });
       return { status: 'rendered' };
     },
@@ -88,44 +126,14 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       if (isFinal(message.status)) return { status: message.status, reason: message.statusReason ?? undefined };
       if (message.status !== 'rendered' || !message.rendered) throw ApplicationFailure.nonRetryable(`message ${messageId} was not rendered`, 'NotRendered');
       const { settings } = await tenantContext(db, tenantId);
-      const providerName = (message.channel === 'email' ? settings.providers?.email : settings.providers?.mail) ?? 'sandbox';
-      const credentials = ((settings as Record<string, unknown>)[providerName] ?? {}) as Record<string, unknown>;
+      const { providerName, credentials } = providerFor(message.channel, settings);
       const perSecond = settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
       const wait = await reserveSlot(db, `provider:${tenantId}:${providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) });
       if (wait > 0) await sleep(wait);
 
       let receipt: ProviderReceipt;
       try {
-        receipt = await withHeartbeats(async (signal) => {
-          if (message.channel === 'email') {
-            const provider = providers.emailProvider(providerName);
-            if (!provider) throw new ProviderError(`no email provider named ${providerName} is registered`, false);
-            const request = message.request as unknown as EmailRequest;
-            return provider.sendEmail(
-              {
-                messageId,
-                from: request.from,
-                to: { email: request.to.email, name: request.to.name },
-                subject: message.rendered!.subject ?? '',
-                html: message.rendered!.html,
-                text: message.rendered!.text,
-                headers: message.rendered!.headers,
-                ippool: request.ippool ?? settings.ippool,
-                groups: request.groups,
-                trackOpens: request.trackOpens,
-                trackClicks: request.trackClicks,
-              },
-              credentials,
-              signal,
-            );
-          }
-          const provider = providers.mailProvider(providerName);
-          if (!provider) throw new ProviderError(`no mail provider named ${providerName} is registered`, false);
-          const contact = Object.fromEntries(Object.entries(message.request).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-          const campaign = message.campaignId ? await getCampaign(db, tenantId, message.campaignId, message.campaignVersion ?? undefined) : undefined;
-          const endPoint = campaign?.provider?.postalytics?.endPoint;
-          return provider.sendMail({ messageId, contact, html: message.rendered!.html, endPoint }, credentials, signal);
-        });
+        receipt = await withHeartbeats((signal) => callProvider(message, settings, providerName, credentials, signal));
       } catch (error) {
         if (error instanceof ProviderError && !error.retryable) {
           await transitionMessage(db, message, { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
@@ -140,6 +148,76 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       }
       await transitionMessage(db, message, { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } });
       return { status: 'sent' };
+    },
+
+    /**
+     * Many accepted messages of one tenant at once, as file chunks send them: one suppression
+     * query for all, rendering in-process, provider calls `inFlight` at a time, and the ledger
+     * transitions (with their events) of each stage in one transaction. Messages already final are
+     * skipped, so a retried batch sends nothing twice. Provider errors worth retrying are thrown
+     * after the rest of the batch is recorded.
+     */
+    async sendBatch(tenantId: string, messageIds: string[], inFlight = 16): Promise<void> {
+      const messages = (await getMessages(db, tenantId, messageIds)).filter((m) => !isFinal(m.status));
+      if (!messages.length) return;
+      const tenant = await tenantContext(db, tenantId);
+      const stage: Array<{ message: Message; change: Transition }> = [];
+      const accepted = messages.filter((m) => m.status === 'accepted');
+      const templates = new Map<string, TemplateVersion>();
+      const groups = [...new Set(accepted.map((m) => `${m.channel}\u0000${m.campaignId ?? ''}`))].map((k) => k.split('\u0000') as [string, string]);
+      for (const [channel, campaignId] of groups) {
+        const group = accepted.filter((m) => m.channel === channel && (m.campaignId ?? '') === campaignId);
+        const hits = await checkSuppressed(db, tenantId, channel as Message['channel'], group.map((m) => m.recipientKey), campaignId || null);
+        for (const message of group) {
+          const hit = hits.get(message.recipientKey);
+          if (hit) {
+            stage.push({ message, change: { status: 'dropped', reason: `suppressed at ${hit.scope} level: ${hit.reason}`, event: { type: 'message.dropped', data: { scope: hit.scope } } } });
+            continue;
+          }
+          const key = message.templateId ? `${message.templateId}@${message.templateVersion ?? ''}` : '';
+          if (message.templateId && !templates.has(key)) templates.set(key, await getTemplate(db, tenantId, message.templateId, message.templateVersion ?? undefined));
+          const template = message.templateId ? templates.get(key) : undefined;
+          try {
+            message.rendered = render(message, tenant, template);
+          } catch (error) {
+            stage.push({ message, change: { status: 'failed', reason: (error as Error).message, event: { type: 'message.failed' } } });
+            continue;
+          }
+          message.status = 'rendered';
+          stage.push({ message, change: { status: 'rendered', rendered: message.rendered, templateVersion: template?.version } });
+        }
+      }
+      await transitionMessages(db, stage);
+
+      const toDeliver = messages.filter((m) => m.status === 'rendered' && m.rendered);
+      const outcomes: Array<{ message: Message; change: Transition }> = [];
+      let retryable: unknown;
+      await inParallel(toDeliver, inFlight, async (message) => {
+        const { providerName, credentials } = providerFor(message.channel, tenant.settings);
+        const perSecond = tenant.settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
+        const wait = await reserveSlot(db, `provider:${tenantId}:${providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) });
+        if (wait > 0) await sleep(wait);
+        try {
+          const receipt = await withHeartbeats((signal) => callProvider(message, tenant.settings, providerName, credentials, signal));
+          outcomes.push({ message, change: { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } } });
+        } catch (error) {
+          if (error instanceof ProviderError && !error.retryable) {
+            outcomes.push({ message, change: { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } } });
+          } else {
+            retryable ??= error;
+          }
+        }
+        return true;
+      });
+      await transitionMessages(db, outcomes);
+      if (retryable) {
+        const error = retryable;
+        throw ApplicationFailure.create({
+          message: error instanceof Error ? error.message : String(error),
+          type: 'ProviderUnavailable',
+          nextRetryDelay: error instanceof ProviderError && error.retryAfterMs !== undefined ? error.retryAfterMs : undefined,
+        });
+      }
     },
 
     /** Ends a message that could not be sent (retries exhausted, rendering impossible) as failed, with the reason. */

@@ -131,41 +131,59 @@ export const isFinal = (status: MessageStatus) => status === 'sent' || status ==
  * Moves a message to a new status with its event, in one transaction, and only from a status that
  * is not final: a replayed activity finds the work done and changes nothing.
  */
-export async function transitionMessage(
-  db: Db,
-  message: Pick<Message, 'id' | 'tenantId' | 'campaignId' | 'headers'>,
-  change: {
-    status: MessageStatus;
-    reason?: string;
-    rendered?: Rendering;
-    templateVersion?: number;
-    provider?: string;
-    providerMessageId?: string;
-    event?: { type: EventType; data?: Record<string, unknown> };
-  },
-): Promise<boolean> {
-  return withTransaction(db, async (tx) => {
-    const { rowCount } = await tx.query(
-      `UPDATE messages SET status = $3, status_reason = COALESCE($4, status_reason), rendered = COALESCE($5, rendered),
-              template_version = COALESCE($6, template_version), provider = COALESCE($7, provider),
-              provider_message_id = COALESCE($8, provider_message_id), updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND status NOT IN ('sent', 'dropped', 'failed')`,
-      [message.tenantId, message.id, change.status, change.reason ?? null, change.rendered ?? null, change.templateVersion ?? null,
-        change.provider ?? null, change.providerMessageId ?? null],
-    );
-    if (!rowCount) return false;
-    if (change.event) {
-      await appendEvent(tx, {
-        tenantId: message.tenantId,
-        type: change.event.type,
-        messageId: message.id,
-        campaignId: message.campaignId,
-        headers: message.headers,
-        data: { ...(change.reason && { reason: change.reason }), ...(change.provider && { provider: change.provider }), ...(change.providerMessageId && { provider_message_id: change.providerMessageId }), ...change.event.data },
-      });
-    }
-    return true;
+export interface Transition {
+  status: MessageStatus;
+  reason?: string;
+  rendered?: Rendering;
+  templateVersion?: number;
+  provider?: string;
+  providerMessageId?: string;
+  event?: { type: EventType; data?: Record<string, unknown> };
+}
+type TransitionTarget = Pick<Message, 'id' | 'tenantId' | 'campaignId' | 'headers'>;
+
+async function applyTransition(tx: Queryable, message: TransitionTarget, change: Transition): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE messages SET status = $3, status_reason = COALESCE($4, status_reason), rendered = COALESCE($5, rendered),
+            template_version = COALESCE($6, template_version), provider = COALESCE($7, provider),
+            provider_message_id = COALESCE($8, provider_message_id), updated_at = now()
+     WHERE tenant_id = $1 AND id = $2 AND status NOT IN ('sent', 'dropped', 'failed')`,
+    [message.tenantId, message.id, change.status, change.reason ?? null, change.rendered ?? null, change.templateVersion ?? null,
+      change.provider ?? null, change.providerMessageId ?? null],
+  );
+  if (!rowCount) return false;
+  if (change.event) {
+    await appendEvent(tx, {
+      tenantId: message.tenantId,
+      type: change.event.type,
+      messageId: message.id,
+      campaignId: message.campaignId,
+      headers: message.headers,
+      data: { ...(change.reason && { reason: change.reason }), ...(change.provider && { provider: change.provider }), ...(change.providerMessageId && { provider_message_id: change.providerMessageId }), ...change.event.data },
+    });
+  }
+  return true;
+}
+
+/**
+ * Moves a message to a new status with its event, in one transaction, and only from a status that
+ * is not final: a replayed activity finds the work done and changes nothing.
+ */
+export async function transitionMessage(db: Db, message: TransitionTarget, change: Transition): Promise<boolean> {
+  return withTransaction(db, (tx) => applyTransition(tx, message, change));
+}
+
+/** Many transitions in one transaction: one commit (and one hold of the tenant's event lock) for a whole batch. */
+export async function transitionMessages(db: Db, changes: Array<{ message: TransitionTarget; change: Transition }>): Promise<void> {
+  if (!changes.length) return;
+  await withTransaction(db, async (tx) => {
+    for (const { message, change } of changes) await applyTransition(tx, message, change);
   });
+}
+
+export async function getMessages(db: Queryable, tenantId: string, ids: string[]): Promise<Message[]> {
+  const { rows } = await db.query('SELECT * FROM messages WHERE tenant_id = $1 AND id = ANY($2::text[])', [tenantId, ids]);
+  return rows.map(fromRow);
 }
 
 export interface Undispatched {
