@@ -28,12 +28,24 @@ export interface NewEvent {
  * seq N never misses an event committed later with a smaller number.
  */
 export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id: string; seq: number }> {
-  const id = newId('evt');
-  const { rows } = await tx.query<{ seq: number; fanned: number; flowed: number }>(
-    `WITH next AS (UPDATE tenants SET event_seq = event_seq + 1 WHERE id = $2 RETURNING event_seq),
+  return (await appendEvents(tx, event.tenantId, [event]))[0]!;
+}
+
+/**
+ * Appends one tenant's events in one statement: the tenant's sequence is advanced once for all of
+ * them (one lock, taken once), and their webhook deliveries and flow signals are queued with them.
+ */
+export async function appendEvents(tx: Queryable, tenantId: string, events: Array<Omit<NewEvent, 'tenantId'>>): Promise<Array<{ id: string; seq: number }>> {
+  if (!events.length) return [];
+  const ids = events.map(() => newId('evt'));
+  const { rows } = await tx.query<{ id: string; seq: number; fanned: number; flowed: number }>(
+    `WITH next AS (UPDATE tenants SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq - $2 AS base),
      ev AS (
        INSERT INTO events (id, tenant_id, seq, type, message_id, campaign_id, data, headers)
-       SELECT $1, $2, next.event_seq, $3, $4, $5, $6, $7 FROM next RETURNING *),
+       SELECT e.id, $1, next.base + e.ord, e.type, e.message_id, e.campaign_id, e.data, e.headers
+       FROM next, unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY
+            AS e(id, type, message_id, campaign_id, data, headers, ord)
+       RETURNING *),
      fan AS (
        INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, payload)
        SELECT 'dlv_' || substr(ev.id, 5) || '_' || substr(w.id, 5), ev.tenant_id, w.id, ev.id, ev.type,
@@ -49,17 +61,27 @@ export async function appendEvent(tx: Queryable, event: NewEvent): Promise<{ id:
        FROM ev JOIN messages m ON m.id = ev.message_id JOIN flow_enrollments e ON e.id = m.enrollment_id
        WHERE e.status = 'running'
        RETURNING 1)
-     SELECT ev.seq, (SELECT count(*) FROM fan)::int AS fanned, (SELECT count(*) FROM flow)::int AS flowed FROM ev`,
-    [id, event.tenantId, event.type, event.messageId ?? null, event.campaignId ?? null, event.data ?? {}, event.headers ?? {}],
+     SELECT ev.id, ev.seq, (SELECT count(*) FROM fan)::int AS fanned, (SELECT count(*) FROM flow)::int AS flowed FROM ev ORDER BY ev.seq`,
+    [
+      tenantId,
+      events.length,
+      ids,
+      events.map((e) => e.type),
+      events.map((e) => e.messageId ?? null),
+      events.map((e) => e.campaignId ?? null),
+      events.map((e) => JSON.stringify(e.data ?? {})),
+      events.map((e) => JSON.stringify(e.headers ?? {})),
+    ],
   );
   // Wakes live streams of this tenant, and on commit the webhook dispatcher and the flow signal
-  // relay when this event queued work for them.
+  // relay when these events queued work for them.
   const { fanned, flowed } = rows[0]!;
   await tx.query(
     `SELECT pg_notify('mailflow_events', $1)${fanned > 0 ? `, pg_notify('mailflow_webhooks', '')` : ''}${flowed > 0 ? `, pg_notify('mailflow_flow_signals', '')` : ''}`,
-    [event.tenantId],
+    [tenantId],
   );
-  return { id, seq: rows[0]!.seq };
+  const seqOf = new Map(rows.map((r) => [r.id, Number(r.seq)]));
+  return ids.map((id) => ({ id, seq: seqOf.get(id)! }));
 }
 
 export interface StoredEvent {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { conflict, notFound } from './errors.js';
-import { appendEvent, type EventType } from './events.js';
+import { appendEvent, appendEvents, type EventType } from './events.js';
 import { newId } from './ids.js';
 import type { Channel } from './templates.js';
 
@@ -152,16 +152,7 @@ async function applyTransition(tx: Queryable, message: TransitionTarget, change:
       change.provider ?? null, change.providerMessageId ?? null],
   );
   if (!rowCount) return false;
-  if (change.event) {
-    await appendEvent(tx, {
-      tenantId: message.tenantId,
-      type: change.event.type,
-      messageId: message.id,
-      campaignId: message.campaignId,
-      headers: message.headers,
-      data: { ...(change.reason && { reason: change.reason }), ...(change.provider && { provider: change.provider }), ...(change.providerMessageId && { provider_message_id: change.providerMessageId }), ...change.event.data },
-    });
-  }
+  if (change.event) await appendEvent(tx, { tenantId: message.tenantId, ...eventOf(message, change) });
   return true;
 }
 
@@ -173,11 +164,45 @@ export async function transitionMessage(db: Db, message: TransitionTarget, chang
   return withTransaction(db, (tx) => applyTransition(tx, message, change));
 }
 
-/** Many transitions in one transaction: one commit (and one hold of the tenant's event lock) for a whole batch. */
+const eventOf = (message: TransitionTarget, change: Transition) => ({
+  type: change.event!.type,
+  messageId: message.id,
+  campaignId: message.campaignId,
+  headers: message.headers,
+  data: { ...(change.reason && { reason: change.reason }), ...(change.provider && { provider: change.provider }), ...(change.providerMessageId && { provider_message_id: change.providerMessageId }), ...change.event!.data },
+});
+
+/**
+ * Many transitions of one tenant's messages in one transaction and a few statements: one UPDATE
+ * for all (final messages are left alone, as one at a time), then the events of those it changed,
+ * appended together under one take of the tenant's event lock.
+ */
 export async function transitionMessages(db: Db, changes: Array<{ message: TransitionTarget; change: Transition }>): Promise<void> {
   if (!changes.length) return;
+  const tenantId = changes[0]!.message.tenantId;
+  if (changes.some((c) => c.message.tenantId !== tenantId)) throw new Error('transitionMessages takes one tenant\'s messages at a time');
   await withTransaction(db, async (tx) => {
-    for (const { message, change } of changes) await applyTransition(tx, message, change);
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE messages m SET status = c.status, status_reason = COALESCE(c.reason, m.status_reason), rendered = COALESCE(c.rendered, m.rendered),
+              template_version = COALESCE(c.template_version, m.template_version), provider = COALESCE(c.provider, m.provider),
+              provider_message_id = COALESCE(c.provider_message_id, m.provider_message_id), updated_at = now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[])
+            AS c(id, status, reason, rendered, template_version, provider, provider_message_id)
+       WHERE m.tenant_id = $1 AND m.id = c.id AND m.status NOT IN ('sent', 'dropped', 'failed')
+       RETURNING m.id`,
+      [
+        tenantId,
+        changes.map((c) => c.message.id),
+        changes.map((c) => c.change.status),
+        changes.map((c) => c.change.reason ?? null),
+        changes.map((c) => (c.change.rendered ? JSON.stringify(c.change.rendered) : null)),
+        changes.map((c) => c.change.templateVersion ?? null),
+        changes.map((c) => c.change.provider ?? null),
+        changes.map((c) => c.change.providerMessageId ?? null),
+      ],
+    );
+    const changed = new Set(rows.map((r) => r.id));
+    await appendEvents(tx, tenantId, changes.filter((c) => c.change.event && changed.has(c.message.id)).map((c) => eventOf(c.message, c.change)));
   });
 }
 
