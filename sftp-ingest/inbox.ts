@@ -50,24 +50,44 @@ const campaignHintOf = (relative: string) => {
  * file's content hash, reading it, and moving it to `processed/` or `errors/` beside the inbox
  * with a report. Dot-files (uploads in progress under a temporary name) are not looked at.
  */
+// The server closed the session under a request: worth one new session before giving up.
+const DROPPED = /No response from server|ECONNRESET|Not connected|connection (?:lost|closed)/i;
+
+async function connect(settings: SftpSettings): Promise<SftpClient> {
+  const sftp = new SftpClient();
+  await sftp.connect({
+    host: settings.host,
+    port: settings.port,
+    username: settings.username,
+    password: settings.password,
+    privateKey: settings.privateKey,
+    retries: 1,
+    readyTimeout: 10_000,
+  });
+  return sftp;
+}
+
 export class SftpInbox {
   private constructor(
-    private readonly sftp: SftpClient,
+    private sftp: SftpClient,
+    private readonly settings: SftpSettings,
     readonly root: string,
   ) {}
 
   static async open(settings: SftpSettings): Promise<SftpInbox> {
-    const sftp = new SftpClient();
-    await sftp.connect({
-      host: settings.host,
-      port: settings.port,
-      username: settings.username,
-      password: settings.password,
-      privateKey: settings.privateKey,
-      retries: 1,
-      readyTimeout: 10_000,
-    });
-    return new SftpInbox(sftp, settings.inboxPath.replace(/\/+$/, '') || '/');
+    return new SftpInbox(await connect(settings), settings, settings.inboxPath.replace(/\/+$/, '') || '/');
+  }
+
+  /** Runs a read-only look at the inbox, once more on a new session if the server dropped the first. */
+  private async reading<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!DROPPED.test((error as Error).message)) throw error;
+      await this.sftp.end().catch(() => {});
+      this.sftp = await connect(this.settings);
+      return work();
+    }
   }
 
   private async sizes(): Promise<{ sizes: Map<string, number>; refused: Array<{ path: string; reason: string }> }> {
@@ -92,9 +112,9 @@ export class SftpInbox {
 
   /** Looks twice, `pauseMs` apart: a file whose size changed is still being written. */
   async list(pauseMs = 500): Promise<InboxListing> {
-    const first = await this.sizes();
+    const first = await this.reading(() => this.sizes());
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    const second = await this.sizes();
+    const second = await this.reading(() => this.sizes());
     const ready: InboxFile[] = [];
     const growing: string[] = [];
     for (const [relative, size] of second.sizes) {
@@ -110,9 +130,11 @@ export class SftpInbox {
 
   /** SHA-256 of the file's bytes, streamed. */
   async sha256(relative: string): Promise<string> {
-    const hash = createHash('sha256');
-    for await (const chunk of this.read(relative)) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    return this.reading(async () => {
+      const hash = createHash('sha256');
+      for await (const chunk of this.read(relative)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    });
   }
 
   /** Moves a file to `processed/` or `errors/` beside the inbox (never overwriting), with an optional report beside it. */
