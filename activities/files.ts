@@ -11,7 +11,8 @@ import { SftpInbox } from '../sftp-ingest/inbox.js';
 import type { SendActivities } from './send.js';
 
 /** Rows per chunk: one activity accepts and sends them; the workflow only counts chunks. */
-export const FILE_CHUNK_ROWS = 500;
+const FILE_CHUNK_ROWS = 500;
+const chunksOf = (valid: number) => Math.ceil(valid / FILE_CHUNK_ROWS);
 const SENDS_IN_FLIGHT = 16;
 const STAGE_BATCH = 1_000;
 
@@ -56,17 +57,17 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
     },
 
     /** Streams the file from SFTP, stages its valid rows and records its invalid ones; a file refused whole goes to errors/. */
-    async loadFile(fileId: string): Promise<{ rejected: boolean; valid: number }> {
+    async loadFile(fileId: string): Promise<{ rejected: boolean; chunks: number }> {
       const file = await getFileById(db, fileId);
-      if (file.status === 'failed') return { rejected: true, valid: 0 };
-      if (file.status === 'sending' || file.status === 'processed') return { rejected: false, valid: file.rows.valid };
+      if (file.status === 'failed') return { rejected: true, chunks: 0 };
+      if (file.status === 'sending' || file.status === 'processed') return { rejected: false, chunks: chunksOf(file.rows.valid) };
       const campaign = await fileCampaign(file.tenantId, file.campaignId);
       const inbox = await inboxOf(file.tenantId);
       try {
         const reject = async (reason: string) => {
           await inbox.finish(file.path, 'errors', { suffix: '.errors.csv', content: report([{ row: '', column: '', message: reason }]) });
           await failFile(db, fileId, reason);
-          return { rejected: true, valid: 0 };
+          return { rejected: true, chunks: 0 };
         };
         if (!campaign) return await reject(`no file campaign matches "${file.path}"; name it <campaign_id>_anything.csv or put it in <inbox>/<campaign_id>/`);
         await setFileStatus(db, fileId, 'validating');
@@ -87,7 +88,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
           });
           await flush();
           await setFileStatus(db, fileId, 'sending', counts);
-          return { rejected: false, valid: counts.valid };
+          return { rejected: false, chunks: chunksOf(counts.valid) };
         } catch (error) {
           if (error instanceof FileRejected) return await reject(error.message);
           throw error;

@@ -13,15 +13,13 @@ const { sendFileChunk } = proxyActivities<FileActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
-/** Must match FILE_CHUNK_ROWS in activities/files.ts (kept apart: workflow code imports no activity module). */
-const CHUNK_ROWS = 500;
 const CHUNKS_IN_FLIGHT = 4;
 const HISTORY_LIMIT = 2_000;
 
 export interface FileCampaignInput {
   fileId: string;
   /** Set when continuing as new: the rows are loaded and chunks before this one are sent. */
-  resume?: { valid: number; nextChunk: number };
+  resume?: { chunks: number; nextChunk: number };
 }
 
 /**
@@ -32,11 +30,11 @@ export interface FileCampaignInput {
 export async function fileCampaign({ fileId, resume }: FileCampaignInput): Promise<FileRecord | { rejected: true }> {
   const loaded = resume ? { rejected: false, ...resume } : { nextChunk: 0, ...(await loadFile(fileId)) };
   if (loaded.rejected) return { rejected: true };
-  const chunks = Math.ceil(loaded.valid / CHUNK_ROWS);
+  const { chunks } = loaded;
   let next = loaded.nextChunk;
   while (next < chunks) {
     if (workflowInfo().historyLength > HISTORY_LIMIT) {
-      return continueAsNew<typeof fileCampaign>({ fileId, resume: { valid: loaded.valid, nextChunk: next } });
+      return continueAsNew<typeof fileCampaign>({ fileId, resume: { chunks, nextChunk: next } });
     }
     const batch = Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks - next) }, (_, i) => next + i);
     await Promise.all(batch.map((chunk) => sendFileChunk(fileId, chunk)));

@@ -90,7 +90,6 @@ export async function flowEnrollment({ enrollmentId, carry }: FlowEnrollmentInpu
   while (at !== null) {
     if (exitRequested) return finish('exited', exitRequested);
     if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
-      await condition(() => true);
       return continueAsNew<typeof flowEnrollment>({ enrollmentId, carry: { loaded, at, done: state.stepsDone, messages, seen, visits } });
     }
     const step: PlanStep = plan.steps[at]!;
