@@ -1,7 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { getCampaign, type Campaign } from '../core/campaigns.js';
 import type { Db } from '../core/db.js';
-import { chunkRows, claimFile, clearStaged, completeFile, failFile, fileRowErrors, getFileById, setFileStatus, stageErrors, stageRows, type FileRecord } from '../core/files.js';
+import { chunkRows, claimFile, clearStaged, completeFile, failFile, fileRowErrors, getFileById, setFileStatus, stageErrors, stageRowsByCopy, type FileRecord } from '../core/files.js';
 import { acceptMessages } from '../core/messages.js';
 import { formatAddress, type AddressFields } from '../core/postal-address.js';
 import { recipientKey } from '../core/suppressions.js';
@@ -72,26 +72,35 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
         if (!campaign) return await reject(`no file campaign matches "${file.path}"; name it <campaign_id>_anything.csv or put it in <inbox>/<campaign_id>/`);
         await setFileStatus(db, fileId, 'validating');
         await clearStaged(db, fileId);
-        let rows: Array<{ row: number; contact: Record<string, string> }> = [];
+        const stage = await stageRowsByCopy(db, fileId);
         let errors: RowError[] = [];
-        const flush = async () => {
-          await stageRows(db, fileId, rows);
+        let seen = 0;
+        const flushErrors = async () => {
           await stageErrors(db, fileId, errors);
-          rows = [];
           errors = [];
-          heartbeat();
         };
+        const progress = setInterval(() => heartbeat({ rows: seen }), 2_000);
         try {
           const counts = await readCampaignFile(inbox.read(file.path), { channel: campaign.channel!, columns: campaign.columns }, {
-            onValid: (row) => (rows.push(row) >= STAGE_BATCH ? flush() : undefined),
-            onInvalid: (error) => (errors.push(error) >= STAGE_BATCH ? flush() : undefined),
+            onValid: (row) => {
+              seen++;
+              return stage.add(row.row, row.contact);
+            },
+            onInvalid: (error) => {
+              seen++;
+              return errors.push(error) >= STAGE_BATCH ? flushErrors() : undefined;
+            },
           });
-          await flush();
+          await stage.end();
+          await flushErrors();
           await setFileStatus(db, fileId, 'sending', counts);
           return { rejected: false, chunks: chunksOf(counts.valid) };
         } catch (error) {
+          stage.abort(error as Error);
           if (error instanceof FileRejected) return await reject(error.message);
           throw error;
+        } finally {
+          clearInterval(progress);
         }
       } finally {
         await inbox.close();

@@ -5,9 +5,9 @@ import type { EmailRequest } from '../core/compose.js';
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
 import { getMessage, getMessages, isFinal, transitionMessage, transitionMessages, type Message, type MessageStatus, type Rendering, type Transition } from '../core/messages.js';
-import { reserveSlot } from '../core/rate-limit.js';
+import { reserveSlot, reserveSlots } from '../core/rate-limit.js';
 import { TemplateRenderer } from '../core/render.js';
-import { storeSandboxMessage } from '../core/sandbox.js';
+import { sandboxWriter } from '../core/sandbox.js';
 import { checkSuppressed } from '../core/suppressions.js';
 import { DEFAULT_RATE, type TenantSettings } from '../core/tenant-settings.js';
 import { getTemplate, type TemplateVersion } from '../core/templates.js';
@@ -35,28 +35,36 @@ async function loadMessage(db: Db, tenantId: string, messageId: string): Promise
   });
 }
 
-/** Heartbeats while a provider call is in flight, so a worker that died is noticed and the call retried. */
-async function withHeartbeats<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** Heartbeats while `work` runs, so a worker that died mid-send is noticed and the work retried. */
+async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => heartbeat(), 2_000);
   try {
-    return await work(AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(PROVIDER_CALL_TIMEOUT_MS)]));
+    return await work();
   } finally {
     clearInterval(timer);
   }
 }
 
+/** Aborts one provider call when the activity is cancelled or the call outlives its timeout. */
+const providerCallSignal = () => AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(PROVIDER_CALL_TIMEOUT_MS)]);
+
 export function sendActivities(deps: { db: Db; config: Config; providers?: ProviderRegistry }) {
   const { db, config } = deps;
   const renderer = new TemplateRenderer();
+  const storeSandboxMessage = sandboxWriter(db);
   const providers =
     deps.providers ??
     new ProviderRegistry({
-      storeEmail: (m) => storeSandboxMessage(db, { messageId: m.messageId, channel: 'email', recipient: m.to.email, subject: m.subject, html: m.html, text: m.text, headers: m.headers, payload: { from: m.from, to: m.to, ippool: m.ippool, groups: m.groups, trackOpens: m.trackOpens, trackClicks: m.trackClicks } }),
-      storeMail: (p) => storeSandboxMessage(db, { messageId: p.messageId, channel: 'mail', recipient: Object.values(p.contact).join(' '), html: p.html, headers: {}, payload: { contact: p.contact, endPoint: p.endPoint } }),
+      storeEmail: (m) => storeSandboxMessage({ messageId: m.messageId, channel: 'email', recipient: m.to.email, subject: m.subject, html: m.html, text: m.text, headers: m.headers, payload: { from: m.from, to: m.to, ippool: m.ippool, groups: m.groups, trackOpens: m.trackOpens, trackClicks: m.trackClicks } }),
+      storeMail: (p) => storeSandboxMessage({ messageId: p.messageId, channel: 'mail', recipient: Object.values(p.contact).join(' '), html: p.html, headers: {}, payload: { contact: p.contact, endPoint: p.endPoint } }),
     });
 
+  /** The campaign's mail endpoint (Postalytics' `endPoint`), when the message belongs to a campaign that names one. */
+  const mailEndPoint = async (message: Message): Promise<string | undefined> =>
+    message.channel === 'mail' && message.campaignId ? (await getCampaign(db, message.tenantId, message.campaignId, message.campaignVersion ?? undefined)).provider?.postalytics?.endPoint : undefined;
+
   /** One provider call for a rendered message, with the message id as idempotency key. */
-  const callProvider = async (message: Message, settings: TenantSettings, providerName: string, credentials: Record<string, unknown>, signal: AbortSignal): Promise<ProviderReceipt> => {
+  const callProvider = async (message: Message, settings: TenantSettings, providerName: string, credentials: Record<string, unknown>, endPoint: string | undefined, signal: AbortSignal): Promise<ProviderReceipt> => {
     if (message.channel === 'email') {
       const provider = providers.emailProvider(providerName);
       if (!provider) throw new ProviderError(`no email provider named ${providerName} is registered`, false);
@@ -82,8 +90,7 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
     const provider = providers.mailProvider(providerName);
     if (!provider) throw new ProviderError(`no mail provider named ${providerName} is registered`, false);
     const contact = Object.fromEntries(Object.entries(message.request).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-    const campaign = message.campaignId ? await getCampaign(db, message.tenantId, message.campaignId, message.campaignVersion ?? undefined) : undefined;
-    return provider.sendMail({ messageId: message.id, contact, html: message.rendered!.html, endPoint: campaign?.provider?.postalytics?.endPoint }, credentials, signal);
+    return provider.sendMail({ messageId: message.id, contact, html: message.rendered!.html, endPoint }, credentials, signal);
   };
   const providerFor = (channel: Message['channel'], settings: TenantSettings) => {
     const providerName = (channel === 'email' ? settings.providers?.email : settings.providers?.mail) ?? 'sandbox';
@@ -131,9 +138,10 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       const wait = await reserveSlot(db, `provider:${tenantId}:${providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) });
       if (wait > 0) await sleep(wait);
 
+      const endPoint = await mailEndPoint(message);
       let receipt: ProviderReceipt;
       try {
-        receipt = await withHeartbeats((signal) => callProvider(message, settings, providerName, credentials, signal));
+        receipt = await withHeartbeats(() => callProvider(message, settings, providerName, credentials, endPoint, providerCallSignal()));
       } catch (error) {
         if (error instanceof ProviderError && !error.retryable) {
           await transitionMessage(db, message, { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
@@ -192,23 +200,36 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       const toDeliver = messages.filter((m) => m.status === 'rendered' && m.rendered);
       const outcomes: Array<{ message: Message; change: Transition }> = [];
       let retryable: unknown;
-      await inParallel(toDeliver, inFlight, async (message) => {
-        const { providerName, credentials } = providerFor(message.channel, tenant.settings);
-        const perSecond = tenant.settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
-        const wait = await reserveSlot(db, `provider:${tenantId}:${providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) });
-        if (wait > 0) await sleep(wait);
-        try {
-          const receipt = await withHeartbeats((signal) => callProvider(message, tenant.settings, providerName, credentials, signal));
-          outcomes.push({ message, change: { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } } });
-        } catch (error) {
-          if (error instanceof ProviderError && !error.retryable) {
-            outcomes.push({ message, change: { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } } });
-          } else {
-            retryable ??= error;
+      // Each provider's share of its rate limit for the batch, taken at once: a message goes out at its slot.
+      const perSecond = tenant.settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
+      const slotOf = new Map<string, number>();
+      for (const channel of new Set(toDeliver.map((m) => m.channel))) {
+        const group = toDeliver.filter((m) => m.channel === channel);
+        const reservedAt = Date.now();
+        const waits = await reserveSlots(db, `provider:${tenantId}:${providerFor(channel, tenant.settings).providerName}`, { perSecond, burst: Math.max(1, Math.ceil(perSecond)) }, group.length);
+        group.forEach((m, i) => slotOf.set(m.id, reservedAt + waits[i]!));
+      }
+      const endPoints = new Map<string, Promise<string | undefined>>();
+      await withHeartbeats(() =>
+        inParallel(toDeliver, inFlight, async (message) => {
+          const wait = slotOf.get(message.id)! - Date.now();
+          if (wait > 0) await sleep(wait);
+          const { providerName, credentials } = providerFor(message.channel, tenant.settings);
+          const campaignKey = `${message.campaignId}@${message.campaignVersion}`;
+          if (!endPoints.has(campaignKey)) endPoints.set(campaignKey, mailEndPoint(message));
+          try {
+            const receipt = await callProvider(message, tenant.settings, providerName, credentials, await endPoints.get(campaignKey), providerCallSignal());
+            outcomes.push({ message, change: { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } } });
+          } catch (error) {
+            if (error instanceof ProviderError && !error.retryable) {
+              outcomes.push({ message, change: { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } } });
+            } else {
+              retryable ??= error;
+            }
           }
-        }
-        return true;
-      });
+          return true;
+        }),
+      );
       await transitionMessages(db, outcomes);
       if (retryable) {
         const error = retryable;

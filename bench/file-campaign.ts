@@ -16,7 +16,8 @@ async function peakRss(pid: number): Promise<number> {
 export async function benchFileCampaign(): Promise<void> {
   const rows = Number(process.env.BENCH_FILE_ROWS ?? 100_000);
   const csv = Buffer.from(sampleMailCsv(rows, 100));
-  for (const provider of ['sandbox', 'postalytics'] as const) {
+  const providers = (process.env.BENCH_FILE_PROVIDERS ?? 'sandbox,postalytics').split(',') as Array<'sandbox' | 'postalytics'>;
+  for (const provider of providers) {
     const stack = await launchBenchStack(`file-${provider}`, { DATABASE_POOL_SIZE: '20', STACK_WORKER: 'false', SFTP_POLL_INTERVAL: '1h' });
     let worker: ReturnType<typeof launch> | undefined;
     const standIn = provider === 'postalytics' ? new ProviderStandIn() : undefined;

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Db, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { notFound } from './errors.js';
@@ -108,9 +111,64 @@ export async function clearStaged(db: Queryable, fileId: string): Promise<void> 
   await db.query('DELETE FROM file_row_errors WHERE file_id = $1', [fileId]);
 }
 
-export async function stageRows(db: Queryable, fileId: string, rows: Array<{ row: number; contact: Record<string, string> }>): Promise<void> {
-  if (!rows.length) return;
-  await db.query(`INSERT INTO file_rows (file_id, row, contact) SELECT $1, r, c FROM unnest($2::int[], $3::jsonb[]) AS t(r, c) ON CONFLICT DO NOTHING`, [fileId, rows.map((r) => r.row), rows.map((r) => JSON.stringify(r.contact))]);
+export interface RowStage {
+  /** Adds the next valid row; a promise when the database wants the writer to wait. */
+  add(row: number, contact: Record<string, string>): void | Promise<void>;
+  /** Ends the COPY and commits the rows. */
+  end(): Promise<void>;
+  /** Drops everything staged (an interrupted load). */
+  abort(error: Error): void;
+}
+
+// COPY's text format: a backslash starts an escape; JSON never holds a raw tab, newline or CR.
+const copyText = (value: string) => value.replace(/\\/g, '\\\\');
+const COPY_BLOCK = 64 * 1024;
+
+/**
+ * Streams a file's valid rows into `file_rows` with one COPY, numbering them 0, 1, 2, ... as they
+ * come (`seq`, which chunks are ranges of). Nothing is visible until `end()`.
+ */
+export async function stageRowsByCopy(db: Db, fileId: string): Promise<RowStage> {
+  const client = await db.connect();
+  const copy = client.query(copyFrom('COPY file_rows (file_id, seq, row, contact) FROM STDIN'));
+  let failure: Error | undefined;
+  copy.on('error', (error) => (failure ??= error));
+  let seq = 0;
+  let block = '';
+  const flush = (): void | Promise<void> => {
+    if (failure) throw failure;
+    const wantsMore = copy.write(block);
+    block = '';
+    if (!wantsMore) return once(copy, 'drain').then(() => undefined);
+  };
+  let released = false;
+  const release = (error?: Error) => {
+    if (released) return;
+    released = true;
+    client.release(error);
+  };
+  return {
+    add(row, contact) {
+      block += `${fileId}\t${seq++}\t${row}\t${copyText(JSON.stringify(contact))}\n`;
+      if (block.length >= COPY_BLOCK) return flush();
+    },
+    async end() {
+      try {
+        if (block) await flush();
+        copy.end();
+        await finished(copy);
+        if (failure) throw failure;
+        release();
+      } catch (error) {
+        release(error as Error);
+        throw error;
+      }
+    },
+    abort(error) {
+      copy.destroy(error);
+      release(error);
+    },
+  };
 }
 
 export async function stageErrors(db: Queryable, fileId: string, errors: Array<{ row: number; column: string; message: string }>): Promise<void> {
@@ -118,9 +176,9 @@ export async function stageErrors(db: Queryable, fileId: string, errors: Array<{
   await db.query(`INSERT INTO file_row_errors (file_id, row, "column", message) SELECT $1, r, c, m FROM unnest($2::int[], $3::text[], $4::text[]) AS t(r, c, m)`, [fileId, errors.map((e) => e.row), errors.map((e) => e.column), errors.map((e) => e.message)]);
 }
 
-/** The staged rows of one chunk, in row order. */
+/** The staged rows of one chunk (valid rows chunk * size up to the next chunk), in row order. */
 export async function chunkRows(db: Queryable, fileId: string, chunk: number, size: number): Promise<Array<{ row: number; contact: Record<string, string> }>> {
-  const { rows } = await db.query(`SELECT row, contact FROM file_rows WHERE file_id = $1 ORDER BY row OFFSET $2 LIMIT $3`, [fileId, chunk * size, size]);
+  const { rows } = await db.query(`SELECT row, contact FROM file_rows WHERE file_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [fileId, chunk * size, (chunk + 1) * size]);
   return rows;
 }
 

@@ -92,29 +92,55 @@ const fromRow = (r: Record<string, any>): Message => ({
  * a different request is a conflict, and then nothing is written.
  */
 export async function acceptMessages(db: Db, messages: NewMessage[]): Promise<Array<Message & { created: boolean }>> {
+  if (!messages.length) return [];
+  const keyOf = (tenantId: string, idempotencyKey: string) => `${tenantId}\u0000${idempotencyKey}`;
   return withTransaction(db, async (tx) => {
-    const accepted: Array<Message & { created: boolean }> = [];
-    for (const m of messages) {
-      const hash = requestHash(m);
-      const inserted = await tx.query(
-        `INSERT INTO messages (id, tenant_id, idempotency_key, request_hash, workflow_id, channel, campaign_id, campaign_version,
-                               template_id, recipient, recipient_key, request, headers, status, enrollment_id, dispatched_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'accepted', $14::text, CASE WHEN $15::boolean THEN now() END)
-         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *`,
-        [newId('msg'), m.tenantId, m.idempotencyKey, hash, m.workflowId ?? sendWorkflowId(m.tenantId, m.idempotencyKey), m.channel, m.campaignId ?? null,
-          m.campaignVersion ?? null, m.templateId ?? null, m.recipient, m.recipientKey, m.request, m.headers, m.enrollmentId ?? null, m.workflowId !== undefined],
+    // One INSERT for the whole batch; a key seen before (or twice in the batch) inserts nothing.
+    const inserted = await tx.query(
+      `INSERT INTO messages (id, tenant_id, idempotency_key, request_hash, workflow_id, channel, campaign_id, campaign_version,
+                             template_id, recipient, recipient_key, request, headers, status, enrollment_id, dispatched_at)
+       SELECT id, tenant_id, idempotency_key, request_hash, workflow_id, channel, campaign_id, campaign_version, template_id,
+              recipient, recipient_key, request, headers, 'accepted', enrollment_id, CASE WHEN dispatched THEN now() END
+       FROM jsonb_to_recordset($1::jsonb) AS m(id text, tenant_id text, idempotency_key text, request_hash text, workflow_id text, channel text,
+            campaign_id text, campaign_version int, template_id text, recipient text, recipient_key text, request jsonb, headers jsonb,
+            enrollment_id text, dispatched boolean)
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING *`,
+      [
+        JSON.stringify(
+          messages.map((m) => ({
+            id: newId('msg'), tenant_id: m.tenantId, idempotency_key: m.idempotencyKey, request_hash: requestHash(m),
+            workflow_id: m.workflowId ?? sendWorkflowId(m.tenantId, m.idempotencyKey), channel: m.channel, campaign_id: m.campaignId ?? null,
+            campaign_version: m.campaignVersion ?? null, template_id: m.templateId ?? null, recipient: m.recipient, recipient_key: m.recipientKey,
+            request: m.request, headers: m.headers, enrollment_id: m.enrollmentId ?? null, dispatched: m.workflowId !== undefined,
+          })),
+        ),
+      ],
+    );
+    const created = new Map(inserted.rows.map((r) => [keyOf(r.tenant_id, r.idempotency_key), fromRow(r)]));
+    const seen = messages.filter((m) => !created.has(keyOf(m.tenantId, m.idempotencyKey)));
+    const existing = new Map<string, { message: Message; hash: string }>();
+    if (seen.length) {
+      const { rows } = await tx.query(
+        `SELECT m.* FROM messages m JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, idempotency_key) USING (tenant_id, idempotency_key)`,
+        [seen.map((m) => m.tenantId), seen.map((m) => m.idempotencyKey)],
       );
-      if (inserted.rows[0]) {
-        accepted.push({ ...fromRow(inserted.rows[0]), created: true });
-        continue;
+      for (const r of rows) existing.set(keyOf(r.tenant_id, r.idempotency_key), { message: fromRow(r), hash: r.request_hash });
+    }
+    const accepted = messages.map((m) => {
+      const key = keyOf(m.tenantId, m.idempotencyKey);
+      const fresh = created.get(key);
+      if (fresh) {
+        created.delete(key); // a second use of the key in this batch is the first one seen again
+        existing.set(key, { message: fresh, hash: requestHash(m) });
+        return { ...fresh, created: true };
       }
-      const existing = await tx.query('SELECT * FROM messages WHERE tenant_id = $1 AND idempotency_key = $2', [m.tenantId, m.idempotencyKey]);
-      if (existing.rows[0].request_hash !== hash) {
+      const before = existing.get(key)!;
+      if (before.hash !== requestHash(m)) {
         throw conflict(`Idempotency-Key ${m.idempotencyKey.split(':')[0]} was already used for a different request; use a new key for a new message`);
       }
-      accepted.push({ ...fromRow(existing.rows[0]), created: false });
-    }
-    if (messages.some((m, i) => accepted[i]!.created && m.workflowId === undefined)) await tx.query(`NOTIFY mailflow_accepted`);
+      return { ...before.message, created: false };
+    });
+    if (accepted.some((m, i) => m.created && messages[i]!.workflowId === undefined)) await tx.query(`NOTIFY mailflow_accepted`);
     return accepted;
   });
 }

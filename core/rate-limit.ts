@@ -14,13 +14,24 @@ const tolerance = (rate: Rate) => interval(rate) * (rate.burst - 1);
 
 /** Reserves the next slot and says how long to wait for it (0 when it is free now). Used before provider calls. */
 export async function reserveSlot(db: Queryable, key: string, rate: Rate): Promise<number> {
-  const { rows } = await db.query<{ wait_ms: number }>(
-    `INSERT INTO rate_limits AS r (key, tat) VALUES ($1, clock_timestamp() + $2 * interval '1 millisecond')
-     ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat, clock_timestamp()) + $2 * interval '1 millisecond'
-     RETURNING GREATEST(0, EXTRACT(EPOCH FROM (r.tat - clock_timestamp())) * 1000 - $2 - $3)::float8 AS wait_ms`,
-    [key, interval(rate), tolerance(rate)],
+  return (await reserveSlots(db, key, rate, 1))[0]!;
+}
+
+/**
+ * Reserves the next `count` slots in one statement and says how long to wait for each, in order:
+ * a batch of sends takes its share of the limit at once, and still goes out no faster than it.
+ */
+export async function reserveSlots(db: Queryable, key: string, rate: Rate, count: number): Promise<number[]> {
+  if (count < 1) return [];
+  const t = interval(rate);
+  const { rows } = await db.query<{ first_wait_ms: number }>(
+    `INSERT INTO rate_limits AS r (key, tat) VALUES ($1, clock_timestamp() + $2::float8 * $4::int * interval '1 millisecond')
+     ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat, clock_timestamp()) + $2::float8 * $4::int * interval '1 millisecond'
+     RETURNING (EXTRACT(EPOCH FROM (r.tat - clock_timestamp())) * 1000 - $2::float8 * $4::int - $3::float8)::float8 AS first_wait_ms`,
+    [key, t, tolerance(rate), count],
   );
-  return Math.ceil(rows[0]!.wait_ms);
+  const first = rows[0]!.first_wait_ms;
+  return Array.from({ length: count }, (_, i) => Math.max(0, Math.ceil(first + i * t)));
 }
 
 export interface Admission {

@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { groupWrites } from './group-writes.js';
 import { newId } from './ids.js';
 
 export interface SandboxRecord {
@@ -13,13 +14,24 @@ export interface SandboxRecord {
 }
 
 /** Keeps what the sandbox provider "sent", once per message however often it is retried. */
-export async function storeSandboxMessage(db: Queryable, record: SandboxRecord): Promise<void> {
+export async function storeSandboxMessages(db: Queryable, records: SandboxRecord[]): Promise<void> {
+  if (!records.length) return;
   await db.query(
     `INSERT INTO sandbox_messages (id, tenant_id, message_id, channel, recipient, subject, html, text, headers, payload)
-     SELECT $1, tenant_id, id, $3, $4, $5, $6, $7, $8, $9 FROM messages WHERE id = $2
+     SELECT r.id, m.tenant_id, m.id, r.channel, r.recipient, r.subject, r.html, r.text, r.headers, r.payload
+     FROM jsonb_to_recordset($1::jsonb) AS r(id text, message_id text, channel text, recipient text, subject text, html text, text text, headers jsonb, payload jsonb)
+     JOIN messages m ON m.id = r.message_id
      ON CONFLICT (message_id) DO NOTHING`,
-    [newId('sbx'), record.messageId, record.channel, record.recipient, record.subject ?? null, record.html, record.text ?? null, record.headers, record.payload],
+    [JSON.stringify(records.map((r) => ({ id: newId('sbx'), message_id: r.messageId, channel: r.channel, recipient: r.recipient, subject: r.subject ?? null, html: r.html, text: r.text ?? null, headers: r.headers, payload: r.payload })))],
   );
+}
+
+/**
+ * The sandbox's store as the worker uses it: concurrent sends are written together, a statement
+ * per group instead of one per message.
+ */
+export function sandboxWriter(db: Queryable): (record: SandboxRecord) => Promise<void> {
+  return groupWrites((records: SandboxRecord[]) => storeSandboxMessages(db, records));
 }
 
 export async function listSandboxMessages(db: Queryable, tenantId: string, page: { limit: number; before?: string; messageId?: string }) {

@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FileActivities } from '../activities/files.js';
 import type { FileRecord } from '../core/files.js';
 
@@ -31,14 +31,40 @@ export async function fileCampaign({ fileId, resume }: FileCampaignInput): Promi
   const loaded = resume ? { rejected: false, ...resume } : { nextChunk: 0, ...(await loadFile(fileId)) };
   if (loaded.rejected) return { rejected: true };
   const { chunks } = loaded;
-  let next = loaded.nextChunk;
-  while (next < chunks) {
-    if (workflowInfo().historyLength > HISTORY_LIMIT) {
-      return continueAsNew<typeof fileCampaign>({ fileId, resume: { chunks, nextChunk: next } });
+  const next = patched('file-chunk-window') ? await sendChunks(fileId, loaded.nextChunk, chunks) : await sendChunksInRounds(fileId, loaded.nextChunk, chunks);
+  if (next < chunks) return continueAsNew<typeof fileCampaign>({ fileId, resume: { chunks, nextChunk: next } });
+  return finishFile(fileId);
+}
+
+const historyIsLong = () => workflowInfo().historyLength > HISTORY_LIMIT;
+
+/**
+ * Sends chunks `from` onwards, `CHUNKS_IN_FLIGHT` at a time: a new chunk starts as soon as any
+ * running one ends. Stops starting chunks once the history is long, and returns the first chunk
+ * not started when every started one has ended.
+ */
+async function sendChunks(fileId: string, from: number, chunks: number): Promise<number> {
+  const running = new Set<Promise<void>>();
+  let next = from;
+  while (next < chunks && !historyIsLong()) {
+    if (running.size >= CHUNKS_IN_FLIGHT) {
+      await Promise.race(running);
+      continue;
     }
+    const sending: Promise<void> = sendFileChunk(fileId, next++).then(() => void running.delete(sending));
+    running.add(sending);
+  }
+  await Promise.all(running);
+  return next;
+}
+
+/** How runs started before 'file-chunk-window' send: rounds of `CHUNKS_IN_FLIGHT` chunks, each waiting for its slowest. */
+async function sendChunksInRounds(fileId: string, from: number, chunks: number): Promise<number> {
+  let next = from;
+  while (next < chunks && !historyIsLong()) {
     const batch = Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks - next) }, (_, i) => next + i);
     await Promise.all(batch.map((chunk) => sendFileChunk(fileId, chunk)));
     next += batch.length;
   }
-  return finishFile(fileId);
+  return next;
 }
