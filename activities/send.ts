@@ -21,6 +21,7 @@ export interface SendOutcome {
 }
 
 const PROVIDER_CALL_TIMEOUT_MS = 30_000;
+const OUTCOMES_PER_COMMIT = 100;
 
 async function tenantContext(db: Db, tenantId: string): Promise<{ settings: TenantSettings; unsubscribeSecret: string }> {
   const { rows } = await db.query<{ settings: TenantSettings; unsubscribe_secret: string }>('SELECT settings, unsubscribe_secret FROM tenants WHERE id = $1', [tenantId]);
@@ -198,7 +199,19 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
       await transitionMessages(db, stage);
 
       const toDeliver = messages.filter((m) => m.status === 'rendered' && m.rendered);
-      const outcomes: Array<{ message: Message; change: Transition }> = [];
+      // Outcomes are committed every OUTCOMES_PER_COMMIT answers while the batch goes on, so a worker
+      // that dies mid-batch leaves few calls to repeat (with the same idempotency key) after a restart.
+      const recorded: Array<Promise<void>> = [];
+      let recordFailure: unknown;
+      let unrecorded: Array<{ message: Message; change: Transition }> = [];
+      const commitOutcomes = () => {
+        if (!unrecorded.length) return;
+        recorded.push(transitionMessages(db, unrecorded).catch((error) => void (recordFailure ??= error)));
+        unrecorded = [];
+      };
+      const record = (message: Message, change: Transition) => {
+        if (unrecorded.push({ message, change }) >= OUTCOMES_PER_COMMIT) commitOutcomes();
+      };
       let retryable: unknown;
       // Each provider's share of its rate limit for the batch, taken at once: a message goes out at its slot.
       const perSecond = tenant.settings.rateLimits?.providerPerSecond ?? DEFAULT_RATE.providerPerSecond;
@@ -219,10 +232,10 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
           if (!endPoints.has(campaignKey)) endPoints.set(campaignKey, mailEndPoint(message));
           try {
             const receipt = await callProvider(message, tenant.settings, providerName, credentials, await endPoints.get(campaignKey), providerCallSignal());
-            outcomes.push({ message, change: { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } } });
+            record(message, { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } });
           } catch (error) {
             if (error instanceof ProviderError && !error.retryable) {
-              outcomes.push({ message, change: { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } } });
+              record(message, { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
             } else {
               retryable ??= error;
             }
@@ -230,7 +243,10 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
           return true;
         }),
       );
-      await transitionMessages(db, outcomes);
+      commitOutcomes();
+      await Promise.all(recorded);
+      // Not recorded means not known to be sent: the retry calls again, with the same idempotency key.
+      if (recordFailure) throw recordFailure;
       if (retryable) {
         const error = retryable;
         throw ApplicationFailure.create({

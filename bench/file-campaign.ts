@@ -5,13 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SftpClient from 'ssh2-sftp-client';
 import { ProviderStandIn } from '../test/support/provider-stand-ins.js';
-import { sampleMailCsv } from './file-parse.js';
-import { callApi as api, launch, launchBenchStack, seconds, waitForHttp } from './support.js';
+import { sampleMailCsv } from '../test/support/csv-samples.js';
+import { callApi as api, launchBenchStack, launchBenchWorker, seconds, waitForHttp } from './support.js';
 
-async function peakRss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
+const statusField = async (pid: number, field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const peakRss = (pid: number) => statusField(pid, 'VmHWM');
+const rss = (pid: number) => statusField(pid, 'VmRSS');
 
 export async function benchFileCampaign(): Promise<void> {
   const rows = Number(process.env.BENCH_FILE_ROWS ?? 100_000);
@@ -19,13 +18,11 @@ export async function benchFileCampaign(): Promise<void> {
   const providers = (process.env.BENCH_FILE_PROVIDERS ?? 'sandbox,postalytics').split(',') as Array<'sandbox' | 'postalytics'>;
   for (const provider of providers) {
     const stack = await launchBenchStack(`file-${provider}`, { DATABASE_POOL_SIZE: '20', STACK_WORKER: 'false', SFTP_POLL_INTERVAL: '1h' });
-    let worker: ReturnType<typeof launch> | undefined;
+    let worker: ReturnType<typeof launchBenchWorker> | undefined;
     const standIn = provider === 'postalytics' ? new ProviderStandIn() : undefined;
     try {
       await waitForHttp(`${stack.base}/healthz`, 60_000, (status) => status === 503 || status === 200);
-      worker = launch(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
-        DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, DATA_DIR: stack.dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20',
-      });
+      worker = launchBenchWorker(stack);
       await waitForHttp(`${stack.base}/healthz`, 60_000);
       const sftpLine = /sftp -i (\S+) -P (\d+) (\S+)@(\S+)/.exec(stack.process.output());
       if (!sftpLine) throw new Error(`the stack started no SFTP endpoint:\n${stack.process.output()}`);
@@ -42,6 +39,7 @@ export async function benchFileCampaign(): Promise<void> {
       const template = await api(stack.base, tenant.apiKey, 'POST', '/api/v1/templates', { name: 'card', channel: 'mail', html: '<p>Dear {{first_name}} {{last_name}}, {{var_field_1}}</p>' });
       const campaign = await api(stack.base, tenant.apiKey, 'POST', '/api/v1/campaigns', { name: 'Bench', type: 'file', channel: 'mail', templateId: template.id, provider: { postalytics: { endPoint: 'bench' } } });
 
+      const atRest = await rss(worker.child.pid!);
       const sftp = new SftpClient();
       await sftp.connect({ host, port: Number(port), username, privateKey });
       await sftp.mkdir('/bench/inbox', true);
@@ -59,7 +57,7 @@ export async function benchFileCampaign(): Promise<void> {
       const wall = Date.now() - started;
       console.log(
         `file-campaign (${provider}): ${rows} rows from upload to file.processed in ${seconds(wall)} = ${Math.round(rows / (wall / 1000))} rows/s; ` +
-          `status ${file?.status}, valid ${file?.rows_valid}, invalid ${file?.rows_invalid}, sent ${file?.rows_sent}, failed ${file?.rows_failed}; worker peak RSS ${(await peakRss(worker.child.pid!)).toFixed(0)} MB` +
+          `status ${file?.status}, valid ${file?.rows_valid}, invalid ${file?.rows_invalid}, sent ${file?.rows_sent}, failed ${file?.rows_failed}; worker peak RSS ${(await peakRss(worker.child.pid!)).toFixed(0)} MB (${atRest.toFixed(0)} MB at rest before the file; NODE_OPTIONS=${worker.nodeOptions})` +
           (standIn ? `; the stand-in took ${standIn.deliveries.length} pieces` : ''),
       );
     } finally {

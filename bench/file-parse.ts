@@ -2,18 +2,8 @@
 // csv-parse, the column mapping and the zod contact schema, on one core.
 import { Readable } from 'node:stream';
 import { readCampaignFile } from '../sftp-ingest/csv-rows.js';
+import { sampleMailCsv } from '../test/support/csv-samples.js';
 import { median } from './support.js';
-
-const STATES = ['MA', 'CA', 'TX', 'NY', 'WA'];
-
-export function sampleMailCsv(rows: number, invalidEvery = 0): string {
-  const lines = ['first_name,last_name,address_street,address_city,address_state,address_zip,var_field_1'];
-  for (let i = 0; i < rows; i++) {
-    const zip = invalidEvery && i % invalidEvery === 0 ? '' : String(10_000 + (i % 89_999)).padStart(5, '0');
-    lines.push(`First${i},"Last, ${i}",${i} Beacon St,Boston,${STATES[i % STATES.length]},${zip},Offer ${i % 7}`);
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
 
 export async function benchFileParse(): Promise<void> {
   const rows = Number(process.env.BENCH_FILE_ROWS ?? 100_000);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { callApi as api, launch, launchBenchStack, seconds, waitForHttp } from './support.js';
+import { callApi as api, launchBenchStack, launchBenchWorker, seconds, waitForHttp } from './support.js';
 
 /** Resident and peak resident memory of a process, in MB. */
 async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
@@ -20,7 +20,7 @@ export async function benchFlows(): Promise<void> {
   const total = Number(process.env.BENCH_FLOW_ENROLLMENTS ?? 10_000);
   // The worker runs in its own process, as in production, so its memory is its own.
   const stack = await launchBenchStack('flows', { DATABASE_POOL_SIZE: '20', STACK_WORKER: 'false' });
-  let worker: ReturnType<typeof launch> | undefined;
+  let worker: ReturnType<typeof launchBenchWorker> | undefined;
   const { base } = stack;
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   let connection: Connection | undefined;
@@ -72,13 +72,8 @@ export async function benchFlows(): Promise<void> {
     report('accept path alone (API + Postgres, no worker running)', await enrollAll(acceptOnly.id), Date.now() - aloneStarted);
     await db.query(`UPDATE flow_enrollments SET status = 'exited', exit_reason = 'bench', dispatched_at = now() WHERE campaign_id = $1`, [acceptOnly.id]);
 
-    worker = launch(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
-      DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, DATA_DIR: stack.dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20',
-      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS && { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }),
-      // e.g. BENCH_WORKER_NODE_OPTIONS=--max-old-space-size=256: the worker's V8 heap limit.
-      ...(process.env.BENCH_WORKER_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS }),
-    });
-    if (process.env.BENCH_WORKER_NODE_OPTIONS) console.log(`flows: worker started with NODE_OPTIONS=${process.env.BENCH_WORKER_NODE_OPTIONS}`);
+    worker = launchBenchWorker(stack, { ...(process.env.WORKER_MAX_CACHED_WORKFLOWS && { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }) });
+    console.log(`flows: worker started with NODE_OPTIONS=${worker.nodeOptions}`);
     await waitForHttp(`${base}/healthz`, 60_000);
     connection = await Connection.connect({ address: stack.temporalAddress });
     const workerPid = worker.child.pid!;

@@ -81,6 +81,20 @@ export async function launchBenchStack(name: string, env: Record<string, string>
   };
 }
 
+/**
+ * The worker in its own process, as `npm run worker` starts it: V8's heap capped at 256 MB unless
+ * BENCH_WORKER_NODE_OPTIONS says otherwise (e.g. `--max-old-space-size=512`).
+ */
+export function launchBenchWorker(stack: BenchStack, env: Record<string, string> = {}): ReturnType<typeof launch> & { nodeOptions: string } {
+  const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS ?? '--max-old-space-size=256';
+  const worker = launch(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
+    DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, DATA_DIR: stack.dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20',
+    NODE_OPTIONS: nodeOptions,
+    ...env,
+  });
+  return { ...worker, nodeOptions };
+}
+
 /** One JSON call to the API; a non-2xx answer throws with its body. */
 export async function callApi(base: string, key: string, method: string, url: string, body?: unknown): Promise<any> {
   const response = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import { Agent, request, type Dispatcher } from 'undici';
 import { ProviderError } from './types.js';
 
 /** Seconds or an HTTP date, as Retry-After allows, in milliseconds. */
@@ -9,30 +11,43 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+// One keep-alive pool for every provider call of the process. undici's request() costs a fraction
+// of fetch() per call, which shows at file-campaign volumes (a request per row).
+const agent = new Agent({ keepAliveTimeout: 30_000 });
+
 /**
  * POSTs JSON and sorts the outcome the way every HTTP provider needs: 2xx is the parsed body;
  * 429, 5xx, resets and timeouts are retryable (with Retry-After); any other status fails with the
  * provider's own words.
  */
 export async function postJson(provider: string, url: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
-  let response: Response;
+  let response: Dispatcher.ResponseData;
+  let text: string;
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body), signal });
+    response = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+    text = await response.body.text();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    const cause = (error as { cause?: { code?: string }; code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     throw new ProviderError(`${provider} could not be reached (${cause})`, true);
   }
-  const text = await response.text().catch(() => '');
-  if (response.ok) {
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) {
     try {
       return text ? JSON.parse(text) : {};
     } catch {
       return { raw: text };
     }
   }
-  const reason = `${provider} answered ${response.status}: ${text.slice(0, 500) || response.statusText}`;
-  const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
-  throw new ProviderError(reason, retryable, response.status, parseRetryAfter(response.headers.get('retry-after')));
+  const reason = `${provider} answered ${status}: ${text.slice(0, 500) || STATUS_CODES[status] || 'no reason given'}`;
+  const retryable = status === 429 || status === 408 || status >= 500;
+  const retryAfter = response.headers['retry-after'];
+  throw new ProviderError(reason, retryable, status, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0]! : (retryAfter ?? null)));
 }
 
 /** The tenant's key for a provider and the API base (its own, or the provider's), or a refusal that says what to set. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setupSuite, type Suite } from './support/harness.js';
 import { ProviderStandIn } from './support/provider-stand-ins.js';
 import { patchSettings, SENDPOST_EMAIL_BODY, waitForFinal } from './support/sends.js';
+import { spawnWorkerProcess } from './support/worker-process.js';
 
 describe('a worker killed mid-send', () => {
   let suite: Suite;
@@ -24,18 +24,7 @@ describe('a worker killed mid-send', () => {
     // The provider takes its time but does send; the worker dies before it hears back.
     standIn.script('sendpost', { status: 200, delayMs: 3_000 });
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: suite.config.DATABASE_URL,
-        TEMPORAL_ADDRESS: suite.config.TEMPORAL_ADDRESS,
-        TEMPORAL_TASK_QUEUE: suite.config.TEMPORAL_TASK_QUEUE,
-        DATA_DIR: suite.config.dataDir,
-        LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const exited = new Promise((resolve) => worker.on('exit', (_code, signal) => resolve(signal)));
+    const worker = spawnWorkerProcess(suite);
 
     const response = await suite.call('POST', '/api/v1/email', { key: tenant.apiKey, body: SENDPOST_EMAIL_BODY });
     assert.equal(response.statusCode, 202);
@@ -45,8 +34,8 @@ describe('a worker killed mid-send', () => {
       assert.ok(Date.now() < deadline, 'the worker process never called the provider');
       await sleep(20);
     }
-    worker.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
+    worker.child.kill('SIGKILL');
+    assert.equal(await worker.exited, 'SIGKILL');
 
     await suite.startWorker();
     const message = await waitForFinal(suite, tenant.apiKey, messageId, 60_000);

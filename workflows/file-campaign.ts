@@ -2,14 +2,16 @@ import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporal
 import type { FileActivities } from '../activities/files.js';
 import type { FileRecord } from '../core/files.js';
 
+// The activities heartbeat every 2 s while they work, so a worker that died is noticed in seconds
+// and its chunk retried elsewhere.
 const { loadFile, finishFile } = proxyActivities<FileActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 const { sendFileChunk } = proxyActivities<FileActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '5 minutes' },
 });
 
