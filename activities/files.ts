@@ -1,7 +1,7 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { getCampaign, type Campaign } from '../core/campaigns.js';
 import type { Db } from '../core/db.js';
-import { chunkRows, claimFile, clearStaged, completeFile, failFile, fileRowErrors, getFileById, setFileStatus, stageErrors, stageRowsByCopy, type FileRecord } from '../core/files.js';
+import { chunkRows, claimFile, clearStaged, completeFile, failFile, recordChunk, fileRowErrors, getFileById, setFileStatus, stageErrors, stageRowsByCopy, type FileRecord } from '../core/files.js';
 import { acceptMessages } from '../core/messages.js';
 import { formatAddress, type AddressFields } from '../core/postal-address.js';
 import { recipientKey } from '../core/suppressions.js';
@@ -137,6 +137,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
       await db.query(`UPDATE file_rows r SET message_id = m.id FROM unnest($2::int[], $3::text[]) AS m(row, id) WHERE r.file_id = $1 AND r.row = m.row`, [fileId, rows.map((r) => r.row), accepted.map((m) => m.id)]);
       // Each message is sent once: a retried chunk finds the finished ones final in the ledger.
       await send.sendBatch(file.tenantId, accepted.map((m) => m.id), SENDS_IN_FLIGHT);
+      await recordChunk(db, fileId, chunk, file.tenantId, accepted.map((m) => m.id));
     },
 
     /** Counts from the ledger, the file to processed/ (with its errors report when rows were invalid), and `file.processed`. */

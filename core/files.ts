@@ -107,6 +107,7 @@ export async function setFileStatus(db: Queryable, fileId: string, status: FileS
 
 /** Forgets what an earlier, interrupted load of the file staged, so a retried load starts clean. */
 export async function clearStaged(db: Queryable, fileId: string): Promise<void> {
+  await db.query('DELETE FROM file_chunks WHERE file_id = $1', [fileId]);
   await db.query('DELETE FROM file_rows WHERE file_id = $1', [fileId]);
   await db.query('DELETE FROM file_row_errors WHERE file_id = $1', [fileId]);
 }
@@ -180,6 +181,29 @@ export async function stageErrors(db: Queryable, fileId: string, errors: Array<{
 export async function chunkRows(db: Queryable, fileId: string, chunk: number, size: number): Promise<Array<{ row: number; contact: Record<string, string> }>> {
   const { rows } = await db.query(`SELECT row, contact FROM file_rows WHERE file_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq`, [fileId, chunk * size, (chunk + 1) * size]);
   return rows;
+}
+
+/**
+ * Records what one chunk's messages came to and brings the file's running counts up to date, so
+ * `GET /api/v1/files/:id` shows progress while the file is sent. A retried chunk writes the same.
+ */
+export async function recordChunk(db: Db, fileId: string, chunk: number, tenantId: string, messageIds: string[]): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await tx.query(
+      `INSERT INTO file_chunks (file_id, chunk, sent, suppressed, failed)
+       SELECT $1, $2, count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'dropped'), count(*) FILTER (WHERE status = 'failed')
+       FROM messages WHERE tenant_id = $3 AND id = ANY($4::text[])
+       ON CONFLICT (file_id, chunk) DO UPDATE SET sent = EXCLUDED.sent, suppressed = EXCLUDED.suppressed, failed = EXCLUDED.failed`,
+      [fileId, chunk, tenantId, messageIds],
+    );
+    await tx.query(
+      `UPDATE files f SET rows_sent = c.sent, rows_suppressed = c.suppressed, rows_failed = c.failed, updated_at = now()
+       FROM (SELECT coalesce(sum(sent), 0)::int AS sent, coalesce(sum(suppressed), 0)::int AS suppressed, coalesce(sum(failed), 0)::int AS failed
+             FROM file_chunks WHERE file_id = $1) c
+       WHERE f.id = $1 AND f.status = 'sending'`,
+      [fileId],
+    );
+  });
 }
 
 /** Ends a file as processed, with the counts the ledger gives for its rows, and `file.processed`. */

@@ -1,18 +1,21 @@
 // Automated File Campaigns end to end: files dropped on OpenSSH's sshd (key auth), polled, validated, sent, moved and reported.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import SftpClient from 'ssh2-sftp-client';
+import { sampleMailCsv } from './support/csv-samples.js';
 import { setupSuite, type Suite } from './support/harness.js';
+import { historyToText } from './support/histories.js';
 import { createCampaign, createTemplate, patchSettings } from './support/sends.js';
 
 const SAMPLE = 'first_name,last_name,address_street,address_city,address_state,address_zip,var_field_1\nJared,Wong,77 Beacon St,Boston,MA,02108,Renewal Offer\nSandra,Nguyen,22 Harbor Rd,San Diego,CA,92101,Loyalty Bonus\n';
 
 interface FileView {
   id: string;
+  sha256: string;
   name: string;
   status: string;
   reason: string | null;
@@ -121,6 +124,23 @@ describe('file campaigns over SFTP', () => {
     assert.equal((await sandbox(t)).length, 1);
     const report = await readFile(path.join(t.local, 'processed', `${name}.errors.csv`), 'utf8');
     assert.match(report, /^row,column,message\r\n3,address_zip,is required for a mail piece\r\n4,address_state,"""ZZ"" is not a US state or territory code"\r\n$/);
+  });
+
+  it('sends a 2,600-row file in six chunks, a few at once, each valid row once', async () => {
+    const t = await fileTenant('AFC chunks');
+    await patchSettings(suite, t.id, { rateLimits: { providerPerSecond: 100_000 } });
+    const name = `${t.campaignId}_chunks.csv`;
+    await uploader.put(Buffer.from(sampleMailCsv(2_600, 100)), `${t.base}/inbox/${name}`);
+    await poll(t);
+    const file = await fileNamed(t, name, (f) => f.status === 'processed');
+    assert.deepEqual([file.rows_total, file.rows_valid, file.rows_invalid, file.rows_sent], [2_600, 2_574, 26, 2_574]);
+    const { rows } = await suite.db.query(`SELECT count(*)::int AS pieces, count(DISTINCT m.recipient)::int AS recipients FROM sandbox_messages s JOIN messages m ON m.id = s.message_id WHERE s.tenant_id = $1`, [t.id]);
+    assert.deepEqual(rows[0], { pieces: 2_574, recipients: 2_574 });
+    const history = await suite.client.workflow.getHandle(`file/${t.id}/${file.sha256}`).fetchHistory();
+    const chunks = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendFileChunk').length;
+    assert.equal(chunks, 6, 'six chunk activities, rows never in the history');
+    // With RECORD_HISTORIES=1, kept for the replay test (test/histories).
+    if (process.env.RECORD_HISTORIES === '1') await writeFile(`test/histories/file-campaign-six-chunks${process.env.RECORD_SUFFIX ?? ''}.json`, historyToText(history));
   });
 
   it('refuses a file missing a required column whole: errors/ with a report, file.failed naming the column', async () => {

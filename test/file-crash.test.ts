@@ -71,6 +71,10 @@ describe('a file campaign through worker crashes', () => {
     assert.deepEqual(await Promise.all(workers.map((w) => w.exited)), ['SIGKILL', 'SIGKILL']);
     const atKill = standIn.deliveries.length;
     assert.ok(atKill < validRows, `the workers were killed before the file was done (${atKill} of ${validRows} sent)`);
+    // The file's counts follow the chunks as they end.
+    const running = ((await suite.call('GET', '/api/v1/files', { key: tenant.apiKey })).json().items as Array<Record<string, any>>).find((f) => f.name === name)!;
+    assert.equal(running.status, 'sending');
+    assert.ok(running.rows_sent > 0 && running.rows_sent <= atKill, `rows_sent ${running.rows_sent} shows the progress (${atKill} at the provider)`);
 
     workers.push(spawnWorkerProcess(suite));
     const file = await waitFor('the file processed after the restart', 120_000, async () => {

@@ -6,3 +6,14 @@ UPDATE file_rows r SET seq = n.seq
   WHERE r.file_id = n.file_id AND r.row = n.row;
 ALTER TABLE file_rows ALTER COLUMN seq SET NOT NULL;
 CREATE UNIQUE INDEX file_rows_seq_idx ON file_rows (file_id, seq);
+
+-- What each sent chunk came to, written when the chunk ends (again, the same, if it is retried):
+-- the file's counts while it runs are their sums.
+CREATE TABLE file_chunks (
+  file_id    text NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  chunk      int NOT NULL,
+  sent       int NOT NULL,
+  suppressed int NOT NULL,
+  failed     int NOT NULL,
+  PRIMARY KEY (file_id, chunk)
+);
