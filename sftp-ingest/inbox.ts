@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import path from 'node:path/posix';
 import type { Readable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
@@ -124,8 +125,17 @@ export class SftpInbox {
     return { ready, growing, refused: second.refused };
   }
 
+  private readonly reads = new Set<Readable>();
+
   read(relative: string): Readable {
-    return this.sftp.createReadStream(path.join(this.root, relative)) as unknown as Readable;
+    const stream = this.sftp.createReadStream(path.join(this.root, relative)) as unknown as Readable;
+    // A read whose reader has finished still closes its remote handle afterwards. An error there
+    // (the session ending under it) reaches no reader and must not crash the process: errors
+    // while reading reach the reader as ever, through its own listener.
+    stream.on('error', () => {});
+    this.reads.add(stream);
+    stream.once('close', () => this.reads.delete(stream));
+    return stream;
   }
 
   /** SHA-256 of the file's bytes, streamed. */
@@ -148,7 +158,10 @@ export class SftpInbox {
     return target;
   }
 
+  /** Ends the session once the reads have closed their remote handles (at most 5 s). */
   async close(): Promise<void> {
+    const giveUp = AbortSignal.timeout(5_000);
+    await Promise.all([...this.reads].map((stream) => once(stream, 'close', { signal: giveUp }).catch(() => {})));
     await this.sftp.end().catch(() => {});
   }
 }
