@@ -134,7 +134,6 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
           };
         }),
       );
-      await db.query(`UPDATE file_rows r SET message_id = m.id FROM unnest($2::int[], $3::text[]) AS m(row, id) WHERE r.file_id = $1 AND r.row = m.row`, [fileId, rows.map((r) => r.row), accepted.map((m) => m.id)]);
       // Each message is sent once: a retried chunk finds the finished ones final in the ledger.
       await send.sendBatch(file.tenantId, accepted.map((m) => m.id), SENDS_IN_FLIGHT);
       await recordChunk(db, fileId, chunk, file.tenantId, accepted.map((m) => m.id));

@@ -161,16 +161,18 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
 
     /**
      * Many accepted messages of one tenant at once, as file chunks send them: one suppression
-     * query for all, rendering in-process, provider calls `inFlight` at a time, and the ledger
-     * transitions (with their events) of each stage in one transaction. Messages already final are
-     * skipped, so a retried batch sends nothing twice. Provider errors worth retrying are thrown
-     * after the rest of the batch is recorded.
+     * query for all, rendering in-process, the batch's rate-limit slots in one statement, provider
+     * calls `inFlight` at a time, and the outcomes (rendering, status and event together) committed
+     * a hundred at a time. Messages already final are skipped, so a retried batch calls the
+     * provider again only for those whose outcome was not committed, with the same idempotency
+     * key. Provider errors worth retrying are thrown after the rest of the batch is recorded.
      */
     async sendBatch(tenantId: string, messageIds: string[], inFlight = 16): Promise<void> {
       const messages = (await getMessages(db, tenantId, messageIds)).filter((m) => !isFinal(m.status));
       if (!messages.length) return;
       const tenant = await tenantContext(db, tenantId);
       const stage: Array<{ message: Message; change: Transition }> = [];
+      const renderedNow = new Map<string, Pick<Transition, 'rendered' | 'templateVersion'>>();
       const accepted = messages.filter((m) => m.status === 'accepted');
       const templates = new Map<string, TemplateVersion>();
       const groups = [...new Set(accepted.map((m) => `${m.channel}\u0000${m.campaignId ?? ''}`))].map((k) => k.split('\u0000') as [string, string]);
@@ -192,8 +194,10 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
             stage.push({ message, change: { status: 'failed', reason: (error as Error).message, event: { type: 'message.failed' } } });
             continue;
           }
+          // Kept in memory and written with the outcome: one write of the row per message, not two.
+          // A message whose outcome was never written is rendered again by the retried batch.
           message.status = 'rendered';
-          stage.push({ message, change: { status: 'rendered', rendered: message.rendered, templateVersion: template?.version } });
+          renderedNow.set(message.id, { rendered: message.rendered, templateVersion: template?.version });
         }
       }
       await transitionMessages(db, stage);
@@ -232,10 +236,10 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
           if (!endPoints.has(campaignKey)) endPoints.set(campaignKey, mailEndPoint(message));
           try {
             const receipt = await callProvider(message, tenant.settings, providerName, credentials, await endPoints.get(campaignKey), providerCallSignal());
-            record(message, { status: 'sent', provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } });
+            record(message, { status: 'sent', ...renderedNow.get(message.id), provider: providerName, providerMessageId: receipt.providerMessageId, event: { type: 'message.processed' } });
           } catch (error) {
             if (error instanceof ProviderError && !error.retryable) {
-              record(message, { status: 'failed', reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
+              record(message, { status: 'failed', ...renderedNow.get(message.id), reason: error.reason, provider: providerName, event: { type: 'message.failed', data: { status: error.status } } });
             } else {
               retryable ??= error;
             }

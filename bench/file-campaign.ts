@@ -47,18 +47,27 @@ export async function benchFileCampaign(): Promise<void> {
       const started = Date.now();
       await sftp.put(csv, `/bench/inbox/${name}`);
       await sftp.end();
+      const uploaded = Date.now();
       await api(stack.base, tenant.apiKey, 'POST', '/api/v1/files/poll', {});
       let file: any;
+      let sending: number | undefined;
       for (let i = 0; i < 12_000; i++) {
         file = (await api(stack.base, tenant.apiKey, 'GET', '/api/v1/files')).items.find((f: { name: string }) => f.name === name);
+        if (file?.status === 'sending') sending ??= Date.now();
         if (file && (file.status === 'processed' || file.status === 'failed')) break;
         await sleep(100);
       }
-      const wall = Date.now() - started;
+      const ended = Date.now();
+      const wall = ended - started;
+      const loaded = sending ?? ended;
       console.log(
         `file-campaign (${provider}): ${rows} rows from upload to file.processed in ${seconds(wall)} = ${Math.round(rows / (wall / 1000))} rows/s; ` +
           `status ${file?.status}, valid ${file?.rows_valid}, invalid ${file?.rows_invalid}, sent ${file?.rows_sent}, failed ${file?.rows_failed}; worker peak RSS ${(await peakRss(worker.child.pid!)).toFixed(0)} MB (${atRest.toFixed(0)} MB at rest before the file; NODE_OPTIONS=${worker.nodeOptions})` +
           (standIn ? `; the stand-in took ${standIn.deliveries.length} pieces` : ''),
+      );
+      console.log(
+        `file-campaign (${provider}): phases: upload ${seconds(uploaded - started)}, poll + stream + validate + COPY ${seconds(loaded - uploaded)}, ` +
+          `send and finish ${seconds(ended - loaded)} (${Math.round((file?.rows_sent ?? 0) / ((ended - loaded) / 1000))} rows/s)`,
       );
     } finally {
       worker?.child.kill('SIGTERM');

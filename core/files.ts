@@ -183,6 +183,10 @@ export async function chunkRows(db: Queryable, fileId: string, chunk: number, si
   return rows;
 }
 
+// The file's counts: the sums of what its chunks came to.
+const CHUNK_TOTALS = `(SELECT coalesce(sum(sent), 0)::int AS sent, coalesce(sum(suppressed), 0)::int AS suppressed, coalesce(sum(failed), 0)::int AS failed
+                       FROM file_chunks WHERE file_id = $1) c`;
+
 /**
  * Records what one chunk's messages came to and brings the file's running counts up to date, so
  * `GET /api/v1/files/:id` shows progress while the file is sent. A retried chunk writes the same.
@@ -198,23 +202,20 @@ export async function recordChunk(db: Db, fileId: string, chunk: number, tenantI
     );
     await tx.query(
       `UPDATE files f SET rows_sent = c.sent, rows_suppressed = c.suppressed, rows_failed = c.failed, updated_at = now()
-       FROM (SELECT coalesce(sum(sent), 0)::int AS sent, coalesce(sum(suppressed), 0)::int AS suppressed, coalesce(sum(failed), 0)::int AS failed
-             FROM file_chunks WHERE file_id = $1) c
+       FROM ${CHUNK_TOTALS}
        WHERE f.id = $1 AND f.status = 'sending'`,
       [fileId],
     );
   });
 }
 
-/** Ends a file as processed, with the counts the ledger gives for its rows, and `file.processed`. */
+/** Ends a file as processed, with the counts of its chunks (each taken from the ledger as it ended), and `file.processed`. */
 export async function completeFile(db: Db, fileId: string): Promise<FileRecord> {
   return withTransaction(db, async (tx) => {
     const { rows } = await tx.query(
       `UPDATE files f SET status = 'processed', updated_at = now(),
          rows_sent = c.sent, rows_suppressed = c.suppressed, rows_failed = c.failed
-       FROM (SELECT count(*) FILTER (WHERE m.status = 'sent')::int AS sent, count(*) FILTER (WHERE m.status = 'dropped')::int AS suppressed,
-                    count(*) FILTER (WHERE m.status = 'failed')::int AS failed
-             FROM file_rows r JOIN messages m ON m.id = r.message_id WHERE r.file_id = $1) c
+       FROM ${CHUNK_TOTALS}
        WHERE f.id = $1 AND f.status <> 'processed' RETURNING f.*`,
       [fileId],
     );

@@ -17,3 +17,7 @@ CREATE TABLE file_chunks (
   failed     int NOT NULL,
   PRIMARY KEY (file_id, chunk)
 );
+
+-- A staged row's message is found by its idempotency key (`file:{sha256}:{row}`) and counted
+-- through file_chunks; writing its id back into the row cost a second write of every row.
+ALTER TABLE file_rows DROP COLUMN message_id;
