@@ -15,6 +15,7 @@ const FILE_CHUNK_ROWS = 500;
 const chunksOf = (valid: number) => Math.ceil(valid / FILE_CHUNK_ROWS);
 const SENDS_IN_FLIGHT = 16;
 const STAGE_BATCH = 1_000;
+const NO_SENDER = 'the tenant has no default sender for file emails; set settings.sender and upload the file again';
 
 const csvLine = (values: Array<string | number>) => values.map((v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',');
 const report = (rows: Array<{ row: number | string; column: string; message: string }>) => `${[csvLine(['row', 'column', 'message']), ...rows.map((r) => csvLine([r.row, r.column, r.message]))].join('\r\n')}\r\n`;
@@ -70,6 +71,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
           return { rejected: true, chunks: 0 };
         };
         if (!campaign) return await reject(`no file campaign matches "${file.path}"; name it <campaign_id>_anything.csv or put it in <inbox>/<campaign_id>/`);
+        if (campaign.channel === 'email' && !(await getTenantSettings(db, file.tenantId)).sender) return await reject(NO_SENDER);
         await setFileStatus(db, fileId, 'validating');
         await clearStaged(db, fileId);
         const stage = await stageRowsByCopy(db, fileId);
@@ -113,7 +115,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
       const campaign = (await fileCampaign(file.tenantId, file.campaignId))!;
       const rows = await chunkRows(db, fileId, chunk, FILE_CHUNK_ROWS);
       const sender = campaign.channel === 'email' ? (await getTenantSettings(db, file.tenantId)).sender : undefined;
-      if (campaign.channel === 'email' && !sender) throw ApplicationFailure.nonRetryable('the tenant has no default sender; set settings.sender to send file emails', 'NoSender');
+      if (campaign.channel === 'email' && !sender) throw ApplicationFailure.nonRetryable(NO_SENDER, 'NoSender');
       const accepted = await acceptMessages(
         db,
         rows.map(({ row, contact }) => {
@@ -137,6 +139,25 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
       // Each message is sent once: a retried chunk finds the finished ones final in the ledger.
       await send.sendBatch(file.tenantId, accepted.map((m) => m.id), SENDS_IN_FLIGHT);
       await recordChunk(db, fileId, chunk, file.tenantId, accepted.map((m) => m.id));
+    },
+
+    /**
+     * Ends a file whose sending stopped on an error that retrying cannot fix: what was sent stays
+     * sent (and counted), the file goes to errors/ with a report that says why, and `file.failed`.
+     */
+    async stopFile(fileId: string, reason: string): Promise<void> {
+      const file = await getFileById(db, fileId);
+      if (file.status === 'failed') return;
+      const inbox = await inboxOf(file.tenantId);
+      try {
+        const message = `stopped after ${file.rows.sent} of ${file.rows.valid} valid rows were sent: ${reason}`;
+        await inbox.finish(file.path, 'errors', { suffix: '.errors.csv', content: report([{ row: '', column: '', message }]) }).catch((error) => {
+          if (!/No such file/i.test((error as Error).message)) throw error;
+        });
+        await failFile(db, fileId, message);
+      } finally {
+        await inbox.close();
+      }
     },
 
     /** Counts from the ledger, the file to processed/ (with its errors report when rows were invalid), and `file.processed`. */
