@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { FileActivities } from '../activities/files.js';
-import { harnessEnv } from './support/harness.js';
+import { harnessEnv, installTestRuntime } from './support/harness.js';
 
 describe('the fileCampaign workflow', () => {
   const env = harnessEnv();
@@ -16,6 +16,7 @@ describe('the fileCampaign workflow', () => {
   let nativeConnection: NativeConnection;
   let client: Client;
   before(async () => {
+    installTestRuntime();
     connection = await Connection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
     nativeConnection = await NativeConnection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
     client = new Client({ connection });

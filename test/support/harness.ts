@@ -51,6 +51,29 @@ export interface SuiteOptions {
   temporal?: 'dev-server' | 'time-skipping';
 }
 
+/** The Temporal SDK's runtime, once per test process, logging through the suites' logger (silent unless LOG_LEVEL says). */
+export function installTestRuntime(logger = createLogger(process.env.LOG_LEVEL ?? 'silent')): void {
+  if (runtimeInstalled) return;
+  installTemporalRuntime(logger);
+  runtimeInstalled = true;
+}
+
+/**
+ * The time-skipping test server. The SDK gives it a fixed 5 s to answer on its port, which a
+ * machine busy with the suite before can miss: a start that timed out is tried again, twice.
+ */
+async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const executable = { type: 'existing-path' as const, path: await resolveTemporalBinary('testServer') };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    } catch (error) {
+      if (attempt >= 3 || !/did not start within/.test((error as Error).message)) throw error;
+      console.log(`# harness: the time-skipping test server did not answer within the SDK's 5 s (attempt ${attempt}); starting it again`);
+    }
+  }
+}
+
 export async function setupSuite(label: string, envOverrides: Record<string, string> = {}, options: SuiteOptions = {}): Promise<Suite> {
   const env = harnessEnv();
   const suffix = `${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
@@ -66,14 +89,11 @@ export async function setupSuite(label: string, envOverrides: Record<string, str
     ...envOverrides,
   });
   const logger = createLogger(config.LOG_LEVEL);
-  if (!runtimeInstalled) {
-    installTemporalRuntime(logger);
-    runtimeInstalled = true;
-  }
+  installTestRuntime(logger);
   const db = createPool(databaseUrl, 5);
   const timeSkipping =
     options.temporal === 'time-skipping'
-      ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await resolveTemporalBinary('testServer') } } })
+      ? await startTimeSkippingServer()
       : undefined;
   const connection = timeSkipping ? undefined : await Connection.connect({ address: env.TEST_TEMPORAL_ADDRESS });
   const client = timeSkipping ? timeSkipping.client : new Client({ connection: connection!, namespace: config.TEMPORAL_NAMESPACE });
