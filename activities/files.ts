@@ -18,6 +18,11 @@ const STAGE_BATCH = 1_000;
 const NO_SENDER = 'the tenant has no default sender for file emails; set settings.sender and upload the file again';
 
 const csvLine = (values: Array<string | number>) => values.map((v) => (/[",\r\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',');
+/** A move that finds no file was done by an earlier attempt that failed to record it: the file is already out of the inbox. */
+const alreadyMovedIsDone = (moving: Promise<unknown>) =>
+  moving.catch((error) => {
+    if (!/No such file/i.test((error as Error).message)) throw error;
+  });
 const report = (rows: Array<{ row: number | string; column: string; message: string }>) => `${[csvLine(['row', 'column', 'message']), ...rows.map((r) => csvLine([r.row, r.column, r.message]))].join('\r\n')}\r\n`;
 
 export function fileActivities(deps: { db: Db; send: SendActivities }) {
@@ -150,10 +155,8 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
       if (file.status === 'failed') return;
       const inbox = await inboxOf(file.tenantId);
       try {
-        const message = `stopped after ${file.rows.sent} of ${file.rows.valid} valid rows were sent: ${reason}`;
-        await inbox.finish(file.path, 'errors', { suffix: '.errors.csv', content: report([{ row: '', column: '', message }]) }).catch((error) => {
-          if (!/No such file/i.test((error as Error).message)) throw error;
-        });
+        const message = `stopped with ${file.rows.sent} of ${file.rows.valid} valid rows counted as sent: ${reason}`;
+        await alreadyMovedIsDone(inbox.finish(file.path, 'errors', { suffix: '.errors.csv', content: report([{ row: '', column: '', message }]) }));
         await failFile(db, fileId, message);
       } finally {
         await inbox.close();
@@ -167,10 +170,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
         const inbox = await inboxOf(file.tenantId);
         try {
           const errors = await fileRowErrors(db, fileId, 1_000_000);
-          await inbox.finish(file.path, 'processed', errors.length ? { suffix: '.errors.csv', content: report(errors) } : undefined).catch((error) => {
-            // Moved by an earlier attempt that then failed to record it: the file is already out of the inbox.
-            if (!/No such file/i.test((error as Error).message)) throw error;
-          });
+          await alreadyMovedIsDone(inbox.finish(file.path, 'processed', errors.length ? { suffix: '.errors.csv', content: report(errors) } : undefined));
         } finally {
           await inbox.close();
         }

@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { nulCharactersPlugin } from './plugins/nul-characters.js';
 import { eventStreamRoutes } from './routes/event-stream.js';
 import { fileRoutes } from './routes/files.js';
 import { flowRoutes } from './routes/flows.js';
@@ -49,6 +50,7 @@ export async function buildApi(options: BuildApiOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
 
   await app.register(errorsPlugin);
+  await app.register(nulCharactersPlugin);
   await app.register(docsPlugin);
   await app.register(authPlugin, { db: deps.db, adminKey: deps.config.ADMIN_API_KEY });
   await app.register(healthRoutes, deps);

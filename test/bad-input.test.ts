@@ -30,6 +30,7 @@ describe('bad input: a clear 4xx naming the problem, never a 500', () => {
     { what: 'name of the wrong type', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { name: 42 }, status: 400, names: 'body.name' },
     { what: 'name missing', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { companyName: 'x' }, status: 400, names: 'body.name' },
     { what: 'name blank', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { name: '   ' }, status: 400, names: 'body.name' },
+    { what: 'a NUL character in a text field', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { name: 'a\u0000b' }, status: 400, names: 'body.name' },
     { what: 'unknown field', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { name: 'a', colour: 'red' }, status: 400, names: 'body.colour' },
     { what: 'companyName null', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: { name: 'a', companyName: null }, status: 400, names: 'body.companyName' },
     { what: 'array instead of object', method: 'POST', url: '/api/v1/tenants', key: 'admin', body: '[1,2]', headers: json, status: 400, names: 'body' },

@@ -27,6 +27,12 @@ describe('campaign file rows', () => {
     assert.deepEqual(valid[0], { row: 2, contact: { first_name: 'Jared', last_name: 'Wong', address_street: '77 Beacon St', address_city: 'Boston', address_state: 'MA', address_zip: '02108', var_field_1: 'Renewal Offer' } });
   });
 
+  it('reports a field holding a NUL character (which Postgres cannot store) and keeps the rest of the file', async () => {
+    const { counts, valid, invalid } = await read(`${REFERENCE_SAMPLE}Kim,Park,5 Cedar\u0000 St,Portland,OR,97201,Offer\n`);
+    assert.deepEqual({ total: counts.total, valid: counts.valid, invalid: counts.invalid }, { total: 3, valid: 2, invalid: 1 });
+    assert.deepEqual(invalid, [{ row: 4, column: 'address_street', message: 'contains a NUL character' }]);
+  });
+
   it('takes a BOM, CRLF, a quoted comma and newline, non-ASCII names and a blank last line; reports exactly the bad rows', async () => {
     const file =
       '\uFEFFfirst_name,last_name,address_street,address_city,address_state,address_zip,var_field_1\r\n' +
