@@ -248,19 +248,26 @@ export interface Undispatched {
 
 /**
  * Hands accepted messages whose workflow has not started to `start`, a batch at a time, marking the
- * ones it started. Rows stay locked while they are handed out, so several relays never start the
- * same message twice at once (and a double start is harmless anyway: the workflow id is the key).
+ * ones it started. A batch is claimed with a one-minute lease in a statement of its own, so several
+ * relays never start the same message twice at once, and no row stays locked while the workflows
+ * start (their first ledger write would wait for it). A relay that dies mid-batch leaves the lease
+ * to run out; a second start is harmless anyway, as the workflow id is the key.
  */
 export async function dispatchAccepted(db: Db, limit: number, start: (batch: Undispatched[]) => Promise<string[]>): Promise<number> {
-  return withTransaction(db, async (tx) => {
-    const { rows } = await tx.query(
-      `SELECT id, tenant_id, workflow_id, channel, campaign_id, recipient_key FROM messages
-       WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
-    );
-    if (!rows.length) return 0;
-    const started = await start(rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, workflowId: r.workflow_id, channel: r.channel, campaignId: r.campaign_id, recipientKey: r.recipient_key })));
-    if (started.length) await tx.query('UPDATE messages SET dispatched_at = now() WHERE id = ANY($1::text[])', [started]);
-    return rows.length;
-  });
+  const { rows } = await db.query(
+    `UPDATE messages m SET dispatch_lease_until = now() + interval '1 minute'
+     FROM (SELECT id FROM messages WHERE dispatched_at IS NULL AND (dispatch_lease_until IS NULL OR dispatch_lease_until < now())
+           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED) claimed
+     WHERE m.id = claimed.id
+     RETURNING m.id, m.tenant_id, m.workflow_id, m.channel, m.campaign_id, m.recipient_key`,
+    [limit],
+  );
+  if (!rows.length) return 0;
+  const started = new Set(await start(rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, workflowId: r.workflow_id, channel: r.channel, campaignId: r.campaign_id, recipientKey: r.recipient_key }))));
+  // Started: done. Not started (Temporal refused): the lease is dropped, so the next pass tries again.
+  await db.query(
+    `UPDATE messages SET dispatched_at = CASE WHEN id = ANY($1::text[]) THEN now() END, dispatch_lease_until = NULL WHERE id = ANY($2::text[])`,
+    [[...started], rows.map((r) => r.id)],
+  );
+  return rows.length;
 }
