@@ -3,8 +3,7 @@ import { US_STATES } from './postal-address.js';
 
 const text = (max = 200) => z.union([z.string(), z.number()]).transform(String).pipe(z.string().trim().max(max));
 // CSV fields are always text: the lean form keeps a 100,000-row file fast to validate.
-// Postgres cannot store a NUL character in text or jsonb: a row holding one is reported, not loaded.
-const csvText = (max = 200) => z.string().trim().max(max).refine((v) => !v.includes('\u0000'), 'contains a NUL character');
+const csvText = (max = 200) => z.string().trim().max(max);
 const KNOWN = ['first_name', 'last_name', 'organization', 'address_street', 'address_street2', 'address_city', 'address_state', 'address_zip', 'address_country', 'email', 'phone', 'external_id'];
 const VAR_FIELD = /^var_field_\d{1,3}$/;
 

@@ -121,6 +121,13 @@ export async function readCampaignFile(
         await handlers.onInvalid({ row, column: '', message: `has ${record.length} fields where the header has ${headers.length}` });
         continue;
       }
+      // Postgres cannot store a NUL character in text or jsonb: a row holding one is reported, not loaded.
+      const withNul = record.findIndex((value) => value.includes('\u0000'));
+      if (withNul >= 0) {
+        invalid++;
+        await handlers.onInvalid({ row, column: headers[withNul]!, message: 'contains a NUL character' });
+        continue;
+      }
       const contact: Record<string, string> = {};
       for (let i = 0; i < fields.length; i++) if (record[i] !== '') contact[fields[i]!] = record[i]!;
       const parsed = schema.safeParse(contact);
