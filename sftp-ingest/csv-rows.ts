@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { parse, type Parser } from 'csv-parse';
 import { fileRowSchema } from '../core/contacts.js';
 import type { Channel } from '../core/templates.js';
 
@@ -73,6 +73,35 @@ async function sniff(input: Readable): Promise<{ delimiter: ',' | ';'; stream: A
 }
 
 /**
+ * The parser's records in batches: every record it has buffered at each wake-up, so the reader
+ * pays for a promise per batch rather than one per record (as an async iterator over the stream,
+ * or a generator yielding records, would).
+ */
+async function* recordBatchesOf(parser: Parser): AsyncGenerator<string[][]> {
+  let failure: Error | undefined;
+  let ended = false;
+  parser.on('error', (error) => void (failure ??= error));
+  parser.on('end', () => void (ended = true));
+  for (;;) {
+    const batch: string[][] = [];
+    for (let record = parser.read() as string[] | null; record !== null; record = parser.read() as string[] | null) batch.push(record);
+    if (batch.length) {
+      yield batch;
+      continue;
+    }
+    if (failure) throw failure;
+    if (ended) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        parser.off('readable', wake).off('end', wake).off('error', wake);
+        resolve();
+      };
+      parser.on('readable', wake).on('end', wake).on('error', wake);
+    });
+  }
+}
+
+/**
  * Streams a campaign file: checks its header against what the channel needs, then maps each row
  * through the column mapping and validates it with the contact schema, handing valid rows to
  * `onValid` and invalid ones (row, column, reason) to `onInvalid`. UTF-8 with or without BOM,
@@ -102,7 +131,7 @@ export async function readCampaignFile(
   let valid = 0;
   let invalid = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+    for await (const batch of recordBatchesOf(parser)) for (const record of batch) {
       if (!headers) {
         headers = record.map((h) => h.trim());
         fields = headers.map((h) => spec.columns?.[h] ?? spec.columns?.[h.toLowerCase()] ?? h.toLowerCase());
@@ -140,8 +169,8 @@ export async function readCampaignFile(
         continue;
       }
       valid++;
-      const clean: Record<string, string> = {};
-      for (const [key, value] of Object.entries(parsed.data)) if (value) clean[key] = value as string;
+      const clean = parsed.data as Record<string, string>;
+      for (const key in clean) if (!clean[key]) delete clean[key];
       // Handlers that return nothing cost no await per row.
       const pending = handlers.onValid({ row, contact: clean });
       if (pending) await pending;
