@@ -142,7 +142,7 @@ export function fileActivities(deps: { db: Db; send: SendActivities }) {
         }),
       );
       // Each message is sent once: a retried chunk finds the finished ones final in the ledger.
-      await send.sendBatch(file.tenantId, accepted.map((m) => m.id), SENDS_IN_FLIGHT);
+      await send.sendBatch(file.tenantId, accepted, SENDS_IN_FLIGHT);
       await recordChunk(db, fileId, chunk, file.tenantId, accepted.map((m) => m.id));
     },
 

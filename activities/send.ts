@@ -4,7 +4,7 @@ import { composeMessage } from '../core/compose.js';
 import type { EmailRequest } from '../core/compose.js';
 import type { Config } from '../core/config.js';
 import type { Db } from '../core/db.js';
-import { getMessage, getMessages, isFinal, transitionMessage, transitionMessages, type Message, type MessageStatus, type Rendering, type Transition } from '../core/messages.js';
+import { getMessage, isFinal, transitionMessage, transitionMessages, type Message, type MessageStatus, type Rendering, type Transition } from '../core/messages.js';
 import { reserveSlot, reserveSlots } from '../core/rate-limit.js';
 import { TemplateRenderer } from '../core/render.js';
 import { sandboxWriter } from '../core/sandbox.js';
@@ -167,8 +167,9 @@ export function sendActivities(deps: { db: Db; config: Config; providers?: Provi
      * provider again only for those whose outcome was not committed, with the same idempotency
      * key. Provider errors worth retrying are thrown after the rest of the batch is recorded.
      */
-    async sendBatch(tenantId: string, messageIds: string[], inFlight = 16): Promise<void> {
-      const messages = (await getMessages(db, tenantId, messageIds)).filter((m) => !isFinal(m.status));
+    async sendBatch(tenantId: string, batch: Message[], inFlight = 16): Promise<void> {
+      // The ledger rows as the caller just read or wrote them (a file chunk's accept returns them).
+      const messages = batch.filter((m) => m.tenantId === tenantId && !isFinal(m.status));
       if (!messages.length) return;
       const tenant = await tenantContext(db, tenantId);
       const stage: Array<{ message: Message; change: Transition }> = [];

@@ -232,11 +232,6 @@ export async function transitionMessages(db: Db, changes: Array<{ message: Trans
   });
 }
 
-export async function getMessages(db: Queryable, tenantId: string, ids: string[]): Promise<Message[]> {
-  const { rows } = await db.query('SELECT * FROM messages WHERE tenant_id = $1 AND id = ANY($2::text[])', [tenantId, ids]);
-  return rows.map(fromRow);
-}
-
 export interface Undispatched {
   id: string;
   tenantId: string;

@@ -2,8 +2,8 @@ import { ActivityFailure, continueAsNew, patched, proxyActivities, workflowInfo 
 import type { FileActivities } from '../activities/files.js';
 import type { FileRecord } from '../core/files.js';
 
-// The activities heartbeat every 2 s while they work, so a worker that died is noticed in seconds
-// and its chunk retried elsewhere.
+// The long parts (reading the file, waiting on providers) heartbeat every 2 s, so a worker that
+// died is noticed in seconds and its chunk retried elsewhere.
 const { loadFile, finishFile, stopFile } = proxyActivities<FileActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '15 seconds',
